@@ -1,0 +1,234 @@
+"""Command line: ``newsclean clean`` and ``newsclean explain``.
+
+Exit codes: 0 done (bad inputs are in rejects.jsonl and counted in the summary);
+1 a bad input under --strict, or an internal error; 2 usage error — bad option, an input
+path that does not exist (the other inputs are still cleaned), unwritable output folder.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import APPENDED_MODES, Config, DedupConfig
+from .errors import StrictError, UsageError
+from .pipeline import Pipeline
+from .read import STDIN, read_inputs
+from .records import Reject
+from .write import Output
+
+EPILOG = """\b
+Examples:
+  newsclean clean seeds                      # folder of .txt pages → output/
+  newsclean clean dump.jsonl.gz -o out/ -j 4
+  newsclean clean pages.jsonl --html-field html --index corpus.sqlite
+  cat dump.jsonl | newsclean clean - -o - > clean.jsonl
+"""
+
+
+def _input_options(f):
+    for opt in reversed([
+        click.option("--text-field", default="text", show_default=True, help="JSONL field holding the page text."),
+        click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id."),
+        click.option("--url-field", default="url", show_default=True, help="JSONL field holding the URL (groups site templates)."),
+        click.option("--html-field", default=None, help="JSONL field holding raw HTML; such records go through trafilatura."),
+        click.option("--appended", type=click.Choice(APPENDED_MODES), default="split", show_default=True,
+                     help="Stories run on after the page's own: write each as its own record, drop, or keep."),
+        click.option("--no-templates", is_flag=True, help="Do not remove lines that recur across a site's pages."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def _config(text_field, id_field, url_field, html_field, appended, no_templates, no_dedup=False) -> Config:
+    return Config(text_field=text_field, id_field=id_field, url_field=url_field, html_field=html_field,
+                  appended=appended, templates=not no_templates, dedup=DedupConfig(enabled=not no_dedup))
+
+
+class Progress:
+    """A one-line counter on a terminal's stderr; silent when piped or quiet."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.n = 0
+        self.t0 = self.last = time.monotonic()
+
+    def wrap(self, items):
+        for it in items:
+            self.n += 1
+            if self.enabled and time.monotonic() - self.last > 0.2:
+                self.last = time.monotonic()
+                rate = self.n / max(self.last - self.t0, 1e-9)
+                click.echo(f"\rnewsclean: read {self.n:,} documents ({rate:,.0f}/s)", err=True, nl=False)
+            yield it
+        if self.enabled:
+            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+
+
+def _check_outdir(outdir: str) -> None:
+    if outdir == STDIN:
+        return
+    p = Path(outdir)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=p):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot write to output folder {outdir}: {exc.strerror or exc}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="newsclean")
+def main() -> None:
+    """Turn scraped news — plain text, raw HTML, JSONL dumps — into clean, deduplicated
+    JSONL: one record per story, with the spans kept, what was removed and why, and which
+    record a duplicate duplicates."""
+
+
+@main.command(epilog=EPILOG)
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", "outdir", default="output", show_default=True,
+              help="Output folder (clean.jsonl, duplicates.jsonl, rejects.jsonl, report.json), or - for clean records on stdout.")
+@_input_options
+@click.option("--no-dedup", is_flag=True, help="Skip corpus near-duplicate detection (then records stream as they come).")
+@click.option("--index", "index_path", default=None,
+              help="Persistent dedup index: a SQLite file path, or redis://host:port/db. New documents are deduplicated against everything seen before.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes; 0 = all cores. Output is identical at any -j.")
+@click.option("--strict", is_flag=True, help="Stop (exit 1, nothing written) at the first bad input instead of rejecting it.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no summary on stderr.")
+def clean(inputs, outdir, text_field, id_field, url_field, html_field, appended, no_templates,
+          no_dedup, index_path, jobs, strict, quiet):
+    """Clean INPUTS (files, folders walked in sorted order, or - for JSONL on stdin).
+
+    Formats by extension: .txt scraped text, .html/.htm raw HTML, .jsonl one record a
+    line; any of them gzipped (.gz). Each input document ends in clean.jsonl,
+    duplicates.jsonl or rejects.jsonl, with a reason."""
+    try:
+        code = _run_clean(inputs, outdir, _config(text_field, id_field, url_field, html_field, appended,
+                                                   no_templates, no_dedup), index_path, jobs, strict, quiet)
+    except (UsageError, StrictError) as exc:
+        click.echo(f"newsclean: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code)
+
+
+def _open_index(index_path, config):
+    if not index_path or not config.dedup.enabled:
+        return None
+    from .index import open_index
+
+    try:
+        return open_index(index_path, config.dedup)
+    except (ValueError, OSError, ConnectionError) as exc:
+        raise UsageError(f"cannot use index {index_path}: {exc}") from None
+
+
+def _run_clean(inputs, outdir, config, index_path, jobs, strict, quiet) -> int:
+    _check_outdir(outdir)
+    if inputs.count(STDIN) > 1:
+        raise UsageError("- (stdin) may be given only once")
+    index = _open_index(index_path, config)
+    pipeline = Pipeline(config, jobs=jobs or os.cpu_count() or 1, index=index)
+    progress = Progress(not quiet)
+    missing = []
+
+    def docs():
+        for item in progress.wrap(read_inputs(inputs, config)):
+            if isinstance(item, Reject):
+                if item.reason == "missing":
+                    missing.append(item.path)
+                if strict:
+                    raise StrictError(item.message())
+                if not quiet:
+                    click.echo(f"newsclean: skipped {item.message()}", err=True)
+            yield item
+
+    out = Output(outdir)
+    t0 = time.perf_counter()
+    try:
+        for kind, record in pipeline.run(docs()):
+            if kind == "clean":
+                out.clean(record)
+            elif kind == "duplicate":
+                out.duplicate(record)
+            else:
+                if not quiet and record["reason"] == "no-body":
+                    click.echo(f"newsclean: no body left in {record['path']} ({record['doc_id']})", err=True)
+                out.reject(record)
+        report = pipeline.report()
+        report["seconds"]["total"] = round(time.perf_counter() - t0, 3)
+        report["inputs"] = list(inputs)
+        out.report(report)
+        out.commit()
+    except BaseException:
+        out.abort()
+        raise
+    finally:
+        if index is not None:
+            index.close()
+    if not quiet:
+        c = report["counts"]
+        where = "stdout" if outdir == STDIN else outdir
+        click.echo(f"newsclean: {c['documents']:,} documents → {c['clean']:,} clean, {c['duplicates']:,} "
+                   f"duplicates, {c['rejects']:,} rejects in {report['seconds']['total']:.1f}s → {where}", err=True)
+    if missing:
+        click.echo(f"newsclean: error: input not found: {', '.join(missing)} (the rest was cleaned)", err=True)
+        return 2
+    return 0
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@_input_options
+@click.option("--id", "doc_id", default=None, help="For a JSONL file: the record to show (default: the first).")
+@click.option("--color/--no-color", default=None, help="Colour the output (default: on a terminal).")
+def explain(file, text_field, id_field, url_field, html_field, appended, no_templates, doc_id, color):
+    """Show FILE's page with every removed span marked and its reason.
+
+    Each line of the page is printed once: '+' kept (with its story number when a page
+    holds more than one), '-' removed, followed by the reason."""
+    from .extract import extract
+    from .pipeline import process_page
+
+    config = _config(text_field, id_field, url_field, html_field, appended, no_templates, no_dedup=True)
+    if not Path(file).exists():
+        click.echo(f"newsclean: error: input not found: {file}", err=True)
+        sys.exit(2)
+    doc = None
+    for item in read_inputs([file], config):
+        if isinstance(item, Reject):
+            if doc_id is None or item.doc_id == doc_id:
+                click.echo(f"newsclean: {item.message()}", err=True)
+                sys.exit(1)
+            continue
+        if doc_id is None or item.doc_id == doc_id:
+            doc = item
+            break
+    if doc is None:
+        click.echo(f"newsclean: error: no record with id {doc_id!r} in {file}", err=True)
+        sys.exit(2)
+    page = extract(doc, config)
+    cut = process_page(page, config)
+    titles = {s.index: (s.title, s.date) for s in cut.stories}
+    click.echo(f"# {doc.doc_id}  ({doc.source.get('path')})", color=color)
+    for k, (title, date) in sorted(titles.items()):
+        click.echo(f"# story {k}: title={title!r} date={date!r}", color=color)
+    width = max([len(r) for r in page.labels if r] + [4])
+    for i, b in enumerate(page.blocks):
+        reason = page.labels[i]
+        text = b.text if len(b.text) <= 160 else b.text[:157] + "..."
+        if reason is None:
+            tag = "+ " + (f"s{page.story[i]}" if len(titles) > 1 else "").ljust(width)
+            click.echo(click.style(f"{tag} | {text}", fg="green"), color=color)
+        else:
+            click.echo(click.style(f"- {reason.ljust(width)} | {text}", fg="red", dim=True), color=color)
+
+
+if __name__ == "__main__":
+    main()

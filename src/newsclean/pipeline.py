@@ -1,0 +1,258 @@
+"""The run: read → extract → clean → segment → dedup → write, over a stream of documents.
+
+Per-document work (extraction, cleaning, segmentation, signatures) runs in a process
+pool with ordered ``imap``, so the output is byte-identical at any ``-j``. Corpus-wide
+decisions (site templates, duplicates) need everything first; for them pages and stories
+are spooled to a temporary file, so memory holds counts and signatures, not texts.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import platform
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+
+import numpy as np
+
+from . import __version__
+from .clean import clean
+from .config import SCHEMA_VERSION, Config
+from .dedup import Deduper, shingle_hashes, signature
+from .extract import extract
+from .records import Document, Page, Reject, Story, story_record
+from .segment import segment, stories
+from .templates import TemplateCounter, line_hash
+
+_CONFIG: Config | None = None
+
+
+def _init_worker(config: Config) -> None:
+    global _CONFIG
+    _CONFIG = config
+
+
+def _extract_task(item: Document | Reject) -> tuple[Page | Reject, float]:
+    if isinstance(item, Reject):
+        return item, 0.0
+    t = time.perf_counter()
+    return extract(item, _CONFIG), time.perf_counter() - t
+
+
+@dataclass
+class Cut:
+    """A page after clean and segment: its stories, their signatures, stage timings."""
+
+    page_id: str
+    path: str
+    stories: list[Story]
+    sigs: list[tuple[np.ndarray, int]]
+    removed: Counter
+    seconds: dict[str, float]
+
+
+def process_page(page: Page, config: Config) -> Cut:
+    """clean → segment → signatures for one page (pure: no corpus state)."""
+    t0 = time.perf_counter()
+    clean(page, config)
+    t1 = time.perf_counter()
+    segment(page, config)
+    cut = [s for s in stories(page, config) if s.text]
+    t2 = time.perf_counter()
+    sigs = []
+    if config.dedup.enabled:
+        for s in cut:
+            h = shingle_hashes(s.text, config.dedup.shingle)
+            sigs.append((signature(h, config.dedup), int(h.size)))
+    t3 = time.perf_counter()
+    removed = Counter(lab for lab in page.labels if lab is not None)
+    return Cut(page.doc_id, page.source.get("path", ""), cut, sigs, removed,
+               {"clean": t1 - t0, "segment": t2 - t1, "signature": t3 - t2})
+
+
+def _story_task(item: Page | Reject) -> Cut | Reject:
+    if isinstance(item, Reject):
+        return item
+    return process_page(item, _CONFIG)
+
+
+def _spool(items: Iterable, hold: list) -> Iterator:
+    """Write items to a temporary file while counting, then replay them."""
+    fh = tempfile.TemporaryFile(prefix="newsclean-spool-")
+    hold.append(fh)
+    n = 0
+    for it in items:
+        pickle.dump(it, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        n += 1
+    fh.seek(0)
+
+    def replay():
+        try:
+            for _ in range(n):
+                yield pickle.load(fh)
+        finally:
+            fh.close()
+    return replay()
+
+
+@dataclass
+class Stats:
+    documents: int = 0
+    stories: int = 0
+    clean: int = 0
+    duplicates: int = 0
+    rejects: Counter = field(default_factory=Counter)
+    removed: Counter = field(default_factory=Counter)
+    seconds: Counter = field(default_factory=Counter)
+    dedup: dict = field(default_factory=dict)
+
+
+class Pipeline:
+    """Maps documents to output records. ``run`` yields ``(kind, record)`` pairs, kind
+    being "clean", "duplicate" or "reject"; every input ends in exactly one kind."""
+
+    def __init__(self, config: Config | None = None, jobs: int = 1, index=None):
+        self.config = config or Config()
+        self.jobs = max(1, int(jobs))
+        self.index = index
+        self.stats = Stats()
+        self.pipeline_info = {"version": __version__, "schema": SCHEMA_VERSION, "config": self.config.hash()}
+
+    # -- parallel map, ordered -------------------------------------------------------
+    def _map(self, fn: Callable, items: Iterable) -> Iterator:
+        if self.jobs == 1:
+            _init_worker(self.config)
+            for it in items:
+                yield fn(it)
+            return
+        ctx = get_context("fork") if hasattr(os, "fork") else get_context()
+        with ctx.Pool(self.jobs, initializer=_init_worker, initargs=(self.config,)) as pool:
+            yield from pool.imap(fn, items, chunksize=8)
+
+    # -- stages ----------------------------------------------------------------------
+    def _pages(self, items: Iterable[Document | Reject]) -> Iterator[Page | Reject]:
+        def counted():
+            for it in items:
+                self.stats.documents += 1
+                yield it
+        for page, dt in self._map(_extract_task, counted()):
+            self.stats.seconds["extract"] += dt
+            yield page
+
+    def _with_templates(self, pages: Iterator[Page | Reject], hold: list) -> Iterator[Page | Reject]:
+        cfg = self.config
+        counter = TemplateCounter(cfg.template_min_docs, cfg.template_min_share)
+
+        def observed():
+            for p in pages:
+                if isinstance(p, Page):
+                    counter.observe(p.site, {line_hash(b.text) for b in p.blocks})
+                yield p
+        replay = _spool(observed(), hold)
+        for p in replay:
+            if isinstance(p, Page):
+                p.template = counter.template_blocks(p.site, p.blocks)
+            yield p
+
+    def run(self, items: Iterable[Document | Reject]) -> Iterator[tuple[str, dict]]:
+        hold: list = []
+        try:
+            yield from self._run(items, hold)
+        finally:
+            for fh in hold:
+                fh.close()
+
+    def _run(self, items, hold) -> Iterator[tuple[str, dict]]:
+        cfg = self.config
+        pages = self._pages(items)
+        if cfg.templates:
+            pages = self._with_templates(pages, hold)
+        cuts = self._map(_story_task, pages)
+        if not cfg.dedup.enabled:
+            for cut in cuts:
+                yield from self._emit(cut, {})
+            return
+        deduper = Deduper(cfg.dedup, self.index)
+
+        def signed():
+            for cut in cuts:
+                if isinstance(cut, Cut):
+                    t = time.perf_counter()
+                    for s, (sig, size) in zip(cut.stories, cut.sigs):
+                        deduper.add(s.id, s.text, s.date, sig, size)
+                    self.stats.seconds["lsh"] += time.perf_counter() - t
+                    cut.sigs = []  # signatures live in the deduper; keep the spool small
+                yield cut
+        replay = _spool(signed(), hold)
+        decisions = deduper.resolve()
+        if self.index is not None:
+            self.index.add_all(e for e in deduper.new_entries() if e.key not in decisions)
+        self.stats.dedup = deduper.stats()
+        for cut in replay:
+            yield from self._emit(cut, decisions)
+
+    def _emit(self, cut: Cut | Reject, decisions: dict) -> Iterator[tuple[str, dict]]:
+        if isinstance(cut, Reject):
+            self.stats.rejects[cut.reason] += 1
+            yield "reject", cut.to_dict()
+            return
+        for k, v in cut.seconds.items():
+            self.stats.seconds[k] += v
+        self.stats.removed.update(cut.removed)
+        if not cut.stories:
+            reasons = ", ".join(f"{r} {n}" for r, n in sorted(cut.removed.items()))
+            rej = Reject(cut.path, "no-body", f"every block removed ({reasons})", doc_id=cut.page_id)
+            self.stats.rejects[rej.reason] += 1
+            yield "reject", rej.to_dict()
+            return
+        for s in cut.stories:
+            self.stats.stories += 1
+            if s.id in decisions:
+                s.duplicate_of, s.similarity = decisions[s.id]
+                self.stats.duplicates += 1
+                yield "duplicate", story_record(s, self.pipeline_info)
+            else:
+                self.stats.clean += 1
+                yield "clean", story_record(s, self.pipeline_info)
+
+    def report(self) -> dict:
+        import datasketch
+        import trafilatura
+
+        st = self.stats
+        d = self.config.dedup
+        return {
+            "newsclean": __version__, "schema": SCHEMA_VERSION,
+            "config": self.config.to_dict(), "config_hash": self.config.hash(), "jobs": self.jobs,
+            "versions": {"python": platform.python_version(), "datasketch": datasketch.__version__,
+                         "trafilatura": trafilatura.__version__, "numpy": np.__version__},
+            "counts": {"documents": st.documents, "stories": st.stories, "clean": st.clean,
+                       "duplicates": st.duplicates, "rejects": sum(st.rejects.values())},
+            "rejects": dict(sorted(st.rejects.items())),
+            "removed": dict(sorted(st.removed.items())),
+            "dedup": {"minhash": {"num_perm": d.num_perm, "bands": d.bands, "rows": d.rows,
+                                  "scheme": d.scheme, "seed": d.seed,
+                                  "shingling": f"word {d.shingle}-grams, casefolded, letters and digits"},
+                      **st.dedup},
+            "seconds": {k: round(v, 3) for k, v in sorted(st.seconds.items())},
+        }
+
+
+def clean_text(text: str, doc_id: str = "text", url: str | None = None, config: Config | None = None,
+               html: bool = False) -> list[dict]:
+    """Clean one page (plain text, or HTML with ``html=True``); return its story records.
+
+    No corpus-level steps run here (templates and duplicates need a corpus)."""
+    config = config or Config()
+    import hashlib
+
+    source = {"path": "<text>", "sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+              "format": "html" if html else "text"}
+    doc = Document(doc_id, text, "html" if html else "text", source, url=url)
+    cut = process_page(extract(doc, config), config)
+    info = {"version": __version__, "schema": SCHEMA_VERSION, "config": config.hash()}
+    return [story_record(s, info) for s in cut.stories]

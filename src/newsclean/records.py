@@ -1,0 +1,158 @@
+"""The data that flows between stages, and the output schema (v1).
+
+read → Document | Reject;  extract → Page;  clean/segment label the Page's blocks and cut
+it into Stories;  dedup marks Stories as duplicates;  write turns Stories into records.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+# Removal reasons, one vocabulary for every stage (documented in the README).
+NAVIGATION = "navigation"
+CAPTION = "caption"
+SHARE = "share"
+METADATA = "metadata"
+SIDEBAR = "sidebar"
+COMMENTS = "comments"
+RELATED = "related"
+TEMPLATE = "template"
+DUPLICATE = "duplicate"
+APPENDED = "appended-story"
+NEWSLETTER = "newsletter"
+FOOTER = "footer"
+ADVERT = "advert"
+BOILERPLATE = "boilerplate"  # chrome that fits no narrower reason
+REASONS = (NAVIGATION, CAPTION, SHARE, METADATA, SIDEBAR, COMMENTS, RELATED, TEMPLATE,
+           DUPLICATE, APPENDED, NEWSLETTER, FOOTER, ADVERT, BOILERPLATE)
+
+_WS = regex.compile(r"\s+")
+
+
+def normalize_ws(s: str) -> str:
+    """The documented whitespace normalisation: runs of white space (including NBSP and
+    line breaks) become one space; ends are stripped. A kept span of the source, so
+    normalised, is exactly its paragraph of ``text``."""
+    return _WS.sub(" ", s).strip()
+
+
+@dataclass
+class Reject:
+    """An input that could not be used; always written, never dropped silently."""
+
+    path: str
+    reason: str  # missing | unreadable | binary | empty | bad-json | no-text | bad-record
+    detail: str = ""
+    line: int | None = None
+    doc_id: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "line": self.line, "doc_id": self.doc_id,
+                "reason": self.reason, "detail": self.detail}
+
+    def message(self) -> str:
+        where = self.path + (f":{self.line}" if self.line is not None else "")
+        return f"{where}: {self.reason}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass
+class Document:
+    """One input document as read: decoded, not yet interpreted."""
+
+    doc_id: str
+    content: str  # decoded text, or HTML when fmt == "html"
+    fmt: str  # "text" | "html"
+    source: dict  # path, sha256, format, line?, encoding
+    url: str | None = None
+    site: str | None = None  # template group: URL host, or the input directory
+
+
+@dataclass(frozen=True)
+class Block:
+    """A non-blank line of the page text, [start, end) without surrounding white space."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Page:
+    """A document after extraction: the text spans point into, cut into blocks.
+
+    ``labels[i]`` is None while block i is kept, else its removal reason; ``notes[i]``
+    carries extra facts for a removed block (the span a duplicate repeats, say);
+    ``story[i]`` is the story the block belongs to (0 = the page's own).
+    """
+
+    doc_id: str
+    text: str
+    source: dict
+    url: str | None
+    site: str | None
+    blocks: list[Block]
+    title: str | None = None
+    date: str | None = None
+    labels: list[str | None] = field(default_factory=list)
+    notes: list[dict | None] = field(default_factory=list)
+    story: list[int] = field(default_factory=list)
+    template: frozenset[int] = frozenset()  # block indices that are site template lines
+    story_meta: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)  # k → (title, date)
+
+    def __post_init__(self) -> None:
+        n = len(self.blocks)
+        if not self.labels:
+            self.labels = [None] * n
+        if not self.notes:
+            self.notes = [None] * n
+        if not self.story:
+            self.story = [0] * n
+
+    def remove(self, i: int, reason: str, **note: Any) -> None:
+        """Label block i removed, unless an earlier stage already gave it a reason."""
+        if self.labels[i] is None:
+            self.labels[i] = reason
+            if note:
+                self.notes[i] = note
+
+
+@dataclass
+class Story:
+    """One story cut from a page: what the output record is made of."""
+
+    doc_id: str
+    index: int
+    text: str
+    spans: list[tuple[int, int]]
+    removed: list[dict]
+    title: str | None
+    date: str | None
+    url: str | None
+    source: dict
+    duplicate_of: str | None = None
+    similarity: float | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.doc_id}#{self.index}"
+
+
+def story_record(story: Story, pipeline: dict) -> dict:
+    """Record schema v1; keys in this fixed order (orjson keeps insertion order)."""
+    return {
+        "id": story.id,
+        "doc_id": story.doc_id,
+        "story": story.index,
+        "text": story.text,
+        "title": story.title,
+        "date": story.date,
+        "url": story.url,
+        "source": story.source,
+        "spans": [list(s) for s in story.spans],
+        "removed": story.removed,
+        "duplicate_of": story.duplicate_of,
+        "similarity": story.similarity,
+        "pipeline": pipeline,
+    }

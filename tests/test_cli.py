@@ -1,0 +1,142 @@
+import gzip
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from newsclean.cli import main
+
+from .conftest import SEEDS, read_jsonl
+
+SEED_FILES = sorted(p.name for p in SEEDS.glob("*.txt"))
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def test_seeds_one_record_per_story_with_spans_giving_back_text(tmp_path):
+    res = run("clean", str(SEEDS), "-o", str(tmp_path), "-q")
+    assert res.exit_code == 0, res.output
+    recs = read_jsonl(tmp_path / "clean.jsonl") + read_jsonl(tmp_path / "duplicates.jsonl")
+    assert {r["doc_id"] for r in recs} == {n[:-4] for n in SEED_FILES}
+    for r in recs:
+        src = (SEEDS / (r["doc_id"] + ".txt")).read_text(encoding="utf-8")
+        assert r["id"] == f"{r['doc_id']}#{r['story']}"
+        assert r["text"].split("\n\n") == [" ".join(src[s:e].split()) for s, e in r["spans"]]
+        assert list(r) == ["id", "doc_id", "story", "text", "title", "date", "url", "source", "spans",
+                           "removed", "duplicate_of", "similarity", "pipeline"]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["counts"]["documents"] == len(SEED_FILES)
+    assert report["dedup"]["minhash"]["scheme"] == "affine32"
+
+
+def test_byte_identical_across_runs_and_jobs(tmp_path):
+    outs = []
+    for i, jobs in enumerate(["1", "2", "1"]):
+        out = tmp_path / f"o{i}"
+        assert run("clean", str(SEEDS), "-o", str(out), "-q", "-j", jobs).exit_code == 0
+        outs.append(((out / "clean.jsonl").read_bytes(), (out / "duplicates.jsonl").read_bytes()))
+    assert outs[0] == outs[1] == outs[2]
+    assert outs[0][0]
+
+
+def test_every_input_lands_somewhere(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "dump.jsonl").write_text(
+        '{"id": "a", "text": "A story about the harbour opening.\\nIt opened on Monday, officials said."}\n'
+        '{"id": "b", "text": "A story about the harbour opening.\\nIt opened on Monday, officials said."}\n'
+        'oops\n'
+        '{"id": "c"}\n')
+    (src / "bin.txt").write_bytes(b"\x00\x01\x02")
+    (src / "empty.txt").write_text("")
+    res = run("clean", str(src), "-o", str(tmp_path / "out"))
+    assert res.exit_code == 0
+    clean = read_jsonl(tmp_path / "out/clean.jsonl")
+    dups = read_jsonl(tmp_path / "out/duplicates.jsonl")
+    rejects = read_jsonl(tmp_path / "out/rejects.jsonl")
+    assert [r["doc_id"] for r in clean] == ["a"]
+    assert [(r["doc_id"], r["duplicate_of"]) for r in dups] == [("b", "a#0")]
+    assert sorted((r["reason"], r["line"]) for r in rejects) == [
+        ("bad-json", 3), ("binary", None), ("empty", None), ("no-text", 4)]
+    # one clear line per bad input on stderr, naming file and line
+    assert f"{src / 'dump.jsonl'}:3: bad-json" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_missing_input_exit_2_and_rest_is_cleaned(tmp_path):
+    res = run("clean", str(SEEDS / SEED_FILES[0]), str(tmp_path / "nope.txt"), "-o", str(tmp_path / "o"))
+    assert res.exit_code == 2
+    assert "nope.txt" in res.stderr and "Traceback" not in res.stderr
+    assert len(read_jsonl(tmp_path / "o/clean.jsonl")) >= 1
+    assert read_jsonl(tmp_path / "o/rejects.jsonl")[0]["reason"] == "missing"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere: no unwritable folder to test with")
+def test_unwritable_outdir_exit_2(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    res = run("clean", str(SEEDS), "-o", str(ro / "x"))
+    assert res.exit_code == 2 and "cannot write" in res.stderr
+
+
+def test_outdir_that_is_a_file_exit_2(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    res = run("clean", str(SEEDS), "-o", str(f))
+    assert res.exit_code == 2 and "cannot write to output folder" in res.stderr
+
+
+def test_bad_option_exit_2():
+    res = run("clean", str(SEEDS), "--appended", "sideways")
+    assert res.exit_code == 2 and "sideways" in res.stderr
+
+
+def test_strict_makes_bad_input_fatal_and_writes_nothing(tmp_path):
+    bad = tmp_path / "x.jsonl"
+    bad.write_text('{"id": "1", "text": "fine text here."}\nbroken\n')
+    res = run("clean", str(bad), "-o", str(tmp_path / "o"), "--strict")
+    assert res.exit_code == 1 and "x.jsonl:2" in res.stderr
+    assert not (tmp_path / "o/clean.jsonl").exists()
+    assert not [p for p in (tmp_path / "o").iterdir()]  # no temporary files left behind
+
+
+def test_stdin_to_stdout():
+    res = run("clean", "-", "-o", "-", "-q",
+              input='{"id": "x", "text": "The council voted on Tuesday to approve the budget for schools."}\n')
+    assert res.exit_code == 0
+    [rec] = [json.loads(x) for x in res.stdout.splitlines()]
+    assert rec["doc_id"] == "x" and rec["source"]["line"] == 1
+
+
+def test_gz_text_input(tmp_path):
+    p = tmp_path / "page.txt.gz"
+    p.write_bytes(gzip.compress(b"A long enough sentence about the city budget vote, officials said."))
+    assert run("clean", str(p), "-o", str(tmp_path / "o"), "-q").exit_code == 0
+    [rec] = read_jsonl(tmp_path / "o/clean.jsonl")
+    assert rec["doc_id"] == "page" and rec["source"]["format"] == "text"
+
+
+def test_interrupted_run_leaves_previous_output(tmp_path, monkeypatch):
+    out = tmp_path / "o"
+    assert run("clean", str(SEEDS), "-o", str(out), "-q").exit_code == 0
+    before = (out / "clean.jsonl").read_bytes()
+    import newsclean.pipeline as pl
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(pl, "process_page", boom)
+    res = CliRunner().invoke(main, ["clean", str(SEEDS), "-o", str(out), "-q", "-j", "1"])
+    assert res.exit_code != 0
+    assert (out / "clean.jsonl").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["clean.jsonl", "duplicates.jsonl", "rejects.jsonl", "report.json"]
+
+
+def test_help_teaches():
+    res = run("clean", "--help")
+    assert res.exit_code == 0
+    for word in ("--appended", "--index", "-j", "Examples", "rejects.jsonl"):
+        assert word in res.output
