@@ -1,10 +1,278 @@
-"""Stage 3, clean: label every block of a page as body, or removed with a reason."""
+"""Stage 3, clean: label every block of a page as body, or removed with a reason.
+
+Works from the text alone, in three steps:
+
+1. Each block gets features of its own: length, word count, stopword density (jusText's
+   stoplists; the page's language is the one whose stopwords it uses most), sentence
+   ending, share of capitalised words, dates, and a UI lexicon in several languages.
+2. The body is the densest run of prose: every block scores (prose gains its length,
+   chrome and headline-like lines cost), and the best-scoring contiguous run wins
+   (Kadane). Chrome gathers at head and tail; section markers such as a comments or
+   "related" heading cost so much that the run rarely crosses them.
+3. Inside the run, short blocks follow their neighbours (subheads stay), while lexicon
+   chrome, captions, date and byline lines, and headlines of other stories dropped into
+   the text leave with their reason. Outside it, everything leaves, named by the nearest
+   marker above it (comments, related, newsletter…) or by what it looks like.
+
+The headline (also where printed twice) and the date are lifted into the record.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
 from .config import Config
-from .records import TEMPLATE, Page
+from .lexicon import DATE_RE, META_PREFIX_RE, RELATIVE_TIME_RE, TIME_RE, chrome_reason, parse_date
+from .records import (BOILERPLATE, CAPTION, COMMENTS, FOOTER, METADATA, NAVIGATION, NEWSLETTER, RELATED,
+                      SIDEBAR, TEMPLATE, Page, normalize_ws)
+
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}'’.-]*")
+_LETTER_WORD = regex.compile(r"\p{L}")
+# Chinese and Japanese write no spaces: each ideograph or kana counts as half a word, and
+# particles and sentence punctuation stand in for stopwords.
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
+_CJK_FUNCTION = regex.compile(r"[のはがをにでとたてしもな的了是在和有我这、。]")
+_SENTENCE_END = regex.compile(r"""[.!?。！？…:;]["'”’»)\]]*\s*$|[.!?]\s*\[\d+\]$""")
+_ELLIPSIS_END = regex.compile(r"(\.\.\.|…)\s*$")
+_BULLET = regex.compile(r"^[•·*▪►◦‣–-]\s")
+
+# Markers after which the rest of the page is that kind of chrome.
+SECTION_MARKERS = (COMMENTS, RELATED, NEWSLETTER, FOOTER)
+LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Russian", "Polish",
+             "Swedish", "Danish", "Norwegian_Bokmal", "Finnish", "Czech", "Turkish", "Indonesian", "Romanian",
+             "Hungarian", "Ukrainian", "Greek", "Korean", "Vietnamese", "Catalan", "Croatian", "Arabic")
+
+
+@lru_cache(maxsize=1)
+def _stopword_langs() -> dict[str, tuple[int, ...]]:
+    import justext
+
+    table: dict[str, list[int]] = {}
+    for li, lang in enumerate(LANGUAGES):
+        for w in justext.get_stoplist(lang):
+            table.setdefault(w.lower(), []).append(li)
+    return {w: tuple(v) for w, v in table.items()}
+
+
+def page_stoplist(words_per_block: list[list[str]]) -> frozenset[str]:
+    """The stoplist of the language whose stopwords the page uses most."""
+    import justext
+
+    table = _stopword_langs()
+    hits = [0] * len(LANGUAGES)
+    for words in words_per_block:
+        for w in words:
+            for li in table.get(w, ()):
+                hits[li] += 1
+    best = max(range(len(LANGUAGES)), key=lambda i: (hits[i], -i))
+    return _stoplist(LANGUAGES[best])
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _stoplist(lang: str) -> frozenset[str]:
+    import justext
+
+    return frozenset(w.lower() for w in justext.get_stoplist(lang))
+
+
+@dataclass(frozen=True)
+class Feat:
+    n_chars: int
+    n_words: int
+    stop: float  # stopword density
+    sentence: bool  # ends like a sentence
+    caps: float  # share of words that start with a capital
+    date: str | None
+    meta: bool  # a date, time or byline line
+    chrome: str | None  # lexicon reason
+    teaser: bool  # prose cut short with an ellipsis
+
+    @property
+    def prose(self) -> bool:
+        return (self.n_words >= 10 and self.stop >= 0.2 and (self.sentence or self.n_words >= 25)
+                and not self.chrome)
+
+    @property
+    def headline(self) -> bool:
+        """Looks like a headline: a few words, no sentence ending, not chrome or a date."""
+        return 3 <= self.n_words <= 25 and not self.sentence and not self.chrome and not self.meta
+
+
+def block_words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def is_meta(text: str, words: list[str], date: str | None) -> bool:
+    """Date, time, 'Published …', 'By …' and byline-with-date lines."""
+    n = len(words)
+    if RELATIVE_TIME_RE.match(text):
+        return True
+    if n <= 14 and META_PREFIX_RE.match(text):
+        return True
+    if date and n <= 10:
+        return True
+    if n <= 6 and TIME_RE.search(text) and not _SENTENCE_END.search(text):
+        return True
+    return False
+
+
+def features(text: str, words: list[str], stoplist: frozenset[str]) -> Feat:
+    n = len(words)
+    stop = sum(1 for w in words if w in stoplist) / n if n else 0.0
+    cjk = len(_CJK.findall(text))
+    if cjk >= 8:
+        n = max(n, cjk // 2)
+        stop = min(1.0, 2.5 * len(_CJK_FUNCTION.findall(text)) / cjk)
+    letters = [w for w in _WORD.findall(text) if _LETTER_WORD.match(w)]
+    caps = sum(1 for w in letters if w[0].isupper()) / len(letters) if letters else 0.0
+    date = parse_date(text) if DATE_RE.search(text) else None
+    meta = is_meta(text, words, date)
+    chrome = chrome_reason(text, n)
+    return Feat(len(text), n, stop, bool(_SENTENCE_END.search(text)), caps, date, meta, chrome,
+                bool(_ELLIPSIS_END.search(text)))
+
+
+# -- the body run ----------------------------------------------------------------------------
+def block_score(f: Feat, template: bool) -> float:
+    if template:
+        return -60.0
+    if f.chrome in SECTION_MARKERS:
+        return -300.0
+    if f.chrome:
+        return -60.0
+    if f.meta:
+        return -30.0
+    if f.teaser:
+        return -20.0
+    if f.prose:
+        return f.n_chars * (1.0 if f.stop >= 0.28 else 0.6)
+    if f.n_words >= 6 and f.sentence:
+        return f.n_chars * 0.3
+    return -12.0 if f.n_words <= 6 else -25.0
+
+
+def body_run(scores: list[float], feats: list[Feat]) -> tuple[int, int]:
+    """The body run. Comment sections are walls: below one, readers' prose can outweigh a
+    short article, so the run is sought above the first wall unless nothing is there."""
+    walls = [i for i, f in enumerate(feats) if f.chrome == COMMENTS]
+    lo = 0
+    for w in walls + [len(scores)]:
+        s, e = best_run(scores[lo:w])
+        if e > s and sum(scores[lo + s:lo + e]) >= 150:
+            return lo + s, lo + e
+        lo = w + 1
+    return best_run(scores)
+
+
+def best_run(scores: list[float]) -> tuple[int, int]:
+    """[start, end) of the contiguous run with the largest total score (Kadane)."""
+    best, best_se = float("-inf"), (0, 0)
+    total, start = 0.0, 0
+    for i, s in enumerate(scores):
+        if total <= 0:
+            total, start = s, i
+        else:
+            total += s
+        if total > best:
+            best, best_se = total, (start, i + 1)
+    return best_se
+
+
+# -- title and date ---------------------------------------------------------------------------
+def find_title(page: Page, feats: list[Feat], body_start: int) -> int | None:
+    """The headline: a headline-like line above the body, preferring one printed twice,
+    one followed closely by a date or byline, and one of headline length."""
+    norm = [normalize_ws(b.text).casefold() for b in page.blocks]
+    counts: dict[str, int] = {}
+    for t in norm:
+        counts[t] = counts.get(t, 0) + 1
+    best, best_key = None, None
+    for i in range(body_start + 1):
+        if i >= len(feats):
+            break
+        f = feats[i]
+        if not f.headline or i in page.template or f.teaser:
+            continue
+        twice = counts[norm[i]] > 1
+        dated = any(feats[j].meta for j in range(i + 1, min(i + 5, len(feats))))
+        fits = 4 <= f.n_words <= 14
+        key = (2 * twice + 2 * dated + fits, i)
+        if best_key is None or key > best_key:
+            best, best_key = i, key
+    return best
+
+
+# -- labelling ---------------------------------------------------------------------------------
+def _overlap(a: list[str], b: list[str], stoplist: frozenset[str]) -> int:
+    ca = {w for w in a if w not in stoplist and len(w) > 2}
+    cb = {w for w in b if w not in stoplist and len(w) > 2}
+    return len(ca & cb)
 
 
 def clean(page: Page, config: Config) -> None:
-    for i in sorted(page.template):
-        page.remove(i, TEMPLATE)
+    blocks = page.blocks
+    if not blocks:
+        return
+    words = [block_words(b.text) for b in blocks]
+    stoplist = page_stoplist(words)
+    feats = [features(b.text, w, stoplist) for b, w in zip(blocks, words)]
+    scores = [block_score(f, i in page.template) for i, f in enumerate(feats)]
+    start, end = body_run(scores, feats)
+    n = len(blocks)
+
+    # Title and date: from the head of the page down to the first body block.
+    first_prose = next((i for i in range(start, end) if feats[i].prose), start)
+    ti = find_title(page, feats, first_prose)
+    title_norm = None
+    if ti is not None:
+        if not page.title:
+            page.title = normalize_ws(blocks[ti].text)
+        title_norm = normalize_ws(blocks[ti].text).casefold()
+    if not page.date:
+        lo = ti if ti is not None else 0
+        for i in list(range(lo, first_prose + 1)) + list(range(0, lo)):
+            if i < n and feats[i].meta and feats[i].date:
+                page.date = feats[i].date
+                break
+
+    marker = None
+    for i, (b, f) in enumerate(zip(blocks, feats)):
+        if i in page.template:
+            page.remove(i, TEMPLATE)
+            continue
+        if title_norm is not None and normalize_ws(b.text).casefold() == title_norm:
+            page.remove(i, METADATA, what="title")
+            continue
+        if f.chrome:
+            if f.chrome in SECTION_MARKERS and i >= first_prose:
+                marker = f.chrome
+            page.remove(i, f.chrome)
+            continue
+        if f.meta:
+            page.remove(i, METADATA)
+            continue
+        if i < start:
+            page.remove(i, NAVIGATION if not f.prose else BOILERPLATE)
+            continue
+        if i >= end:
+            page.remove(i, marker or SIDEBAR)
+            continue
+        # Inside the body run.
+        if f.teaser and not f.prose:
+            page.remove(i, SIDEBAR)
+            continue
+        if f.headline and 6 <= f.n_words <= 16 and not _BULLET.match(b.text) and _isolated_headline(i, feats, start, end):
+            nxt = next((j for j in range(i + 1, end) if not feats[j].meta and not feats[j].chrome), None)
+            if nxt is None or _overlap(words[i], words[nxt], stoplist) < 2:
+                page.remove(i, RELATED)
+                continue
+
+
+def _isolated_headline(i: int, feats: list[Feat], start: int, end: int) -> bool:
+    """A headline between prose (or closing the body) is a link to another story; a run of
+    headline-like lines is a list, and belongs to whatever holds it."""
+    prev = next((j for j in range(i - 1, start - 1, -1) if not feats[j].meta and not feats[j].chrome), None)
+    nxt = next((j for j in range(i + 1, end) if not feats[j].meta and not feats[j].chrome), None)
+    return prev is not None and feats[prev].prose and (nxt is None or feats[nxt].prose)

@@ -1,0 +1,156 @@
+"""General web-UI vocabulary, in several languages, and the date grammar.
+
+Nothing here comes from one site: these are the words any news page's chrome is built
+from (share buttons, comment widgets, cookie prompts, photo credits, bylines). Short
+lines are matched whole; captions and credits are matched anywhere in the line.
+"""
+from __future__ import annotations
+
+import regex
+
+from .records import (ADVERT, CAPTION, COMMENTS, FOOTER, METADATA, NAVIGATION, NEWSLETTER, RELATED,
+                      SHARE, SIDEBAR)
+
+# -- whole short lines (≤ 8 words), case-insensitive --------------------------------------
+_SHORT = {
+    SHARE: r"""
+        share(\s+(this|on|via|the|article|story|post|page|to|with)\b.*)?|shares?|sharing|tweet|retweet|
+        pin( it)?|email|e-mail|print|copy( the)? (link|url)|link copied|short ?url|whatsapp|facebook|twitter|
+        x \(formerly twitter\)|linkedin|pinterest|reddit|telegram|messenger|flipboard|tumblr|vk|line|
+        follow|follow us.*|follow (on|me).*|like us on.*|teilen|partager|compartir|condividi|compartilhe|
+        compartilhar|поделиться|comments?\s*\(?\d*\)?\s*share|\d+\s*shares?|gift (this )?article|save( article)?|
+        listen( to (this )?(article|story))?|\d+ min(ute)?s? (read|listen)|reading time.*|font size|text size|
+        a+\s*a+|aa|zoom|bookmark|favorite|add to (favorites|bookmarks)""",
+    COMMENTS: r"""
+        comments?|\d+\s*comments?|comments? \(\d+\)|view comments|show comments|hide comments|post a comment|
+        leave a (comment|reply)|add (a|your) comment|write a comment|join the (conversation|discussion)|
+        replying to .*|reply|report( abuse| comment)?|sign in to comment|log ?in to comment|load more comments|
+        discussion|kommentare?|commentaires?|comentarios?|commenti|comentários?|комментарии|
+        be the first to comment.*|no comments( yet)?.*|newest|oldest|most voted|sort by.*""",
+    NEWSLETTER: r"""
+        (sign up|subscribe)( (now|today|here|for|to).*)?|newsletters?( sign ?up)?|get (our|the) newsletter.*|
+        subscription|subscriptions|subscribe to .*|abonnieren|s'abonner|suscríbete|iscriviti|assine|
+        (already a subscriber|already have an account).*|log ?in|sign ?in|register|create (an )?account|
+        my account|manage (subscriptions|preferences|cookies)|accept( all)?( cookies)?|reject all|got it|
+        cookie (settings|policy|preferences)|ok|i agree|continue reading|keep reading|read (the )?full (story|article)""",
+    NAVIGATION: r"""
+        skip to (main )?(content|navigation|search)|skip navigation|jump to.*|menu|main menu|toggle .*|close|
+        open|search|home|homepage|back to top|top|next|previous|prev|more|see (all|more)|view all|show more|
+        load more|latest( news)?|trending( now)?|breaking( news)?|live|video|videos|watch|photos|gallery|
+        podcasts?|news|sections|topics|tags?|categories|world|business|sports?|politics|opinion|editorial|
+        entertainment|lifestyle|technology|tech|health|science|weather|travel|culture|markets?|local|
+        thumbnail|advertisement|advertising|ad|sponsored( content)?|partner content|promoted|
+        startseite|accueil|inicio|início|главная|navigation|breadcrumbs?|all news|edition|switch site""",
+    FOOTER: r"""
+        (about|contact|careers|jobs|advertise|help|faq|terms|privacy|legal)( us| policy| of (use|service)| notice| center| centre)?|
+        terms (and|&) conditions|privacy (policy|notice|settings)|cookie policy|do not sell.*|accessibility|
+        site ?map|rss( feeds?)?|impressum|datenschutz|mentions légales|aviso legal|all rights reserved.*""",
+    RELATED: r"""
+        related( (articles?|stories|news|posts|content|coverage|topics|links|reading))?|read (more|next|also)|
+        more (from|on|about|in|stories|news|articles|like this).*|also read|see also|recommended( for you)?|
+        you (may|might) (also )?like|don't miss|further reading|most (popular|read|viewed|shared|commented)|
+        top stories|editor'?s picks?|what to read next|up next|in (other|case you missed).*|popular( now)?|
+        lire aussi|leia (também|mais)|mehr zum thema|lee también|leggi anche|читайте также|по теме""",
+}
+SHORT_PATTERNS = {reason: regex.compile(r"(?:%s)" % regex.sub(r"\s*\n\s*", "", pat).strip(), regex.I | regex.V1)
+                  for reason, pat in _SHORT.items()}
+
+# A line that opens with one of these is chrome of that kind, whatever follows.
+_PREFIX = {
+    RELATED: r"(related|read more|read also|also read|see also|more|recommended|watch|listen|lire aussi|leia também|leia mais|mehr zum thema)\s*[:|»>–-]\s*\S",
+    COMMENTS: r"(\d+\s+(comments?|responses?|replies|reactions)\b|(comments?|responses?|replies) to\s+\S|comments are (closed|moderated)|comments? policy|we (welcome|moderate) comments|your email address will not be published|required fields are marked|please (keep|be) .* (civil|respectful|mindful)|log ?in to (comment|reply)|you must be logged in|this discussion|commenting (is|has been))",
+    NEWSLETTER: r"((necessary|functional|analytics|performance|advertisement|other|non-necessary) cookies|cookies (are|that|help|used)|sign up (for|to)|subscribe (to|for|now)|get (the|our) (latest|best|daily|weekly)|enter your e-?mail|by (signing up|subscribing|clicking|submitting)|we (use|may use) cookies|this (website|site) uses cookies|by continuing to (use|browse)|you have reached (your|the) (limit|maximum)|to continue reading|already a subscriber|support (our|independent) journalism)",
+    FOOTER: r"(©|\(c\)|copyright\b|all rights reserved)",
+    SHARE: r"(share (this|on|via)|follow us (on|at)|click (here )?to (share|email|print|tweet|pin)|.{0,60}\(opens in (a )?new window\))",
+    ADVERT: r"(advertisement|sponsored|paid (content|post)|promoted (content|stories))\b",
+}
+PREFIX_PATTERNS = {reason: regex.compile(r"^\W{0,3}(?:%s)" % pat, regex.I | regex.V1) for reason, pat in _PREFIX.items()}
+
+# Captions and credits, anywhere in the line.
+CAPTION_RE = regex.compile(
+    r"""(\(\s*(photo|image|picture|pic|file photo|illustration|video|graphic|credit)s?\b[^)]*\)\s*\.?$
+        |\b(photo|image|picture|photograph|illustration|graphic|credit|foto|bild|imagen|crédito|фото)s?\s*(by|credit|courtesy|source)?\s*[:|]\s*\S[^.!?]{0,80}$
+        |^\s*(photo|image|picture|foto|file photo|credit)s?\s*[:|/]
+        |(─|—|–|-|/|\|)\s*(reuters|afp|ap|epa|getty( images)?|shutterstock|istock|xinhua|anadolu|bloomberg|pa|file)\s*(/\s*file|/\s*\w+)?\s*\.?\)?$
+        |\b(reuters|afp|ap|epa|getty images|shutterstock|istock(photo)?|xinhua|pa wire|pa images|bloomberg|nurphoto|sipa|alamy)\s*/\s*(file|[a-z][\w.]+( [a-z][\w.]+){0,3})\s*\)?\.?$
+        |\b(ap photo|getty images|photo courtesy|file photo|courtesy of|source: (twitter|instagram|facebook|youtube|screengrab|screenshot))\b
+        |^\s*(image|photo|video) (caption|source|copyright)\b
+        |\b(image|photo) (caption|copyright)\b
+        )""", regex.I | regex.X | regex.V1)
+
+# "jane_doe says:" — the header of a reader's comment.
+COMMENTER_RE = regex.compile(r"\b(says|said|wrote|writes|commented|replied|schreibt|dit|dice|disse|escribió|пишет)\s*:\s*$", regex.I)
+
+# -- dates ---------------------------------------------------------------------------------
+MONTHS = {
+    # English, German, French, Spanish, Italian, Portuguese, Dutch (full and 3-4 letter forms)
+    1: "january|jan|januar|janvier|janv|enero|ene|gennaio|gen|janeiro|januari|jänner",
+    2: "february|feb|februar|février|févr|fevrier|febrero|febbraio|fevereiro|fev|februari",
+    3: "march|mar|märz|maerz|mars|marzo|março|marco|maart|mrt",
+    4: "april|apr|avril|avr|abril|abr|aprile",
+    5: "may|mai|mayo|maggio|maio|mei|mag",
+    6: "june|jun|juni|juin|junio|giugno|giu|junho",
+    7: "july|jul|juli|juillet|juil|julio|luglio|lug|julho",
+    8: "august|aug|août|aout|agosto|ago|augustus",
+    9: "september|sept|sep|septembre|septiembre|settembre|set|setembro",
+    10: "october|oct|oktober|okt|octobre|octubre|ottobre|ott|outubro|out",
+    11: "november|nov|novembre|noviembre|novembro",
+    12: "december|dec|dezember|dez|décembre|déc|diciembre|dic|dicembre|dezembro",
+}
+MONTH_OF = {name: num for num, names in MONTHS.items() for name in names.split("|")}
+_MON = "|".join(sorted(MONTH_OF, key=len, reverse=True))
+DATE_RE = regex.compile(
+    rf"""(?P<iso>(?P<y1>(19|20)\d\d)[-/.](?P<m1>0?[1-9]|1[0-2])[-/.](?P<d1>0?[1-9]|[12]\d|3[01]))(?!\d)
+      |(?P<mdy>\b(?P<m2>{_MON})\.?\s+(?P<d2>[0-3]?\d)(st|nd|rd|th)?,?\s+(?P<y2>(19|20)\d\d)\b)
+      |(?P<dmy>\b(?P<d3>[0-3]?\d)(st|nd|rd|th|er|º|\.)?\s+(de\s+)?(?P<m3>{_MON})\.?,?\s+(de\s+)?(?P<y3>(19|20)\d\d)\b)
+      |(?P<num>\b(?P<d4>[0-3]?\d)[./](?P<m4>[01]?\d)[./](?P<y4>(19|20)\d\d)\b)""",
+    regex.I | regex.X | regex.V1)
+TIME_RE = regex.compile(r"\b([01]?\d|2[0-3])[:.h][0-5]\d\s*(am|pm|a\.m\.|p\.m\.)?\s*(\b[A-Z]{2,4}\b|GMT[+-]?\d*|UTC[+-]?\d*)?|\b\d{1,2}\s*(am|pm)\b", regex.I)
+RELATIVE_TIME_RE = regex.compile(r"^\W*(\d+|an?|one)\s+(seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\W*$", regex.I)
+META_PREFIX_RE = regex.compile(
+    r"^\W{0,3}(published|updated|posted|last (updated|modified)|modified|created|first published|date|"
+    r"by\s+\p{Lu}|written by|reported by|story by|words by|author|veröffentlicht|aktualisiert|publié|mis à jour|"
+    r"publicado|atualizado|actualizado|pubblicato|aggiornato|опубликовано|обновлено)\b",
+    regex.I | regex.V1)
+
+
+def parse_date(text: str) -> str | None:
+    """The first date in ``text`` as ISO yyyy-mm-dd, or None."""
+    for m in DATE_RE.finditer(text):
+        g = m.groupdict()
+        try:
+            if g["iso"]:
+                y, mo, d = int(g["y1"]), int(g["m1"]), int(g["d1"])
+            elif g["mdy"]:
+                y, mo, d = int(g["y2"]), MONTH_OF[g["m2"].lower()], int(g["d2"])
+            elif g["dmy"]:
+                y, mo, d = int(g["y3"]), MONTH_OF[g["m3"].lower()], int(g["d3"])
+            else:
+                y, mo, d = int(g["y4"]), int(g["m4"]), int(g["d4"])
+        except KeyError:
+            continue
+        if 1 <= mo <= 12 and 1 <= d <= 31:
+            return f"{y:04d}-{mo:02d}-{d:02d}"
+    return None
+
+
+def chrome_reason(text: str, n_words: int) -> str | None:
+    """The chrome a line is made of, judged from its own words; None if it may be body."""
+    t = text.strip().strip("•·*|»›>-–—:").strip()
+    if n_words <= 8:
+        for reason, pat in SHORT_PATTERNS.items():
+            if pat.fullmatch(t.rstrip(".!:…»>").strip()):
+                return reason
+    for reason, pat in PREFIX_PATTERNS.items():
+        if pat.match(text):
+            return reason
+    if n_words <= 14 and COMMENTER_RE.search(text):
+        return COMMENTS
+    if n_words <= 40:
+        if CAPTION_RE.search(text):
+            return CAPTION
+    return None
+
+
+__all__ = ["chrome_reason", "parse_date", "DATE_RE", "TIME_RE", "RELATIVE_TIME_RE", "META_PREFIX_RE",
+           "SIDEBAR", "METADATA"]
