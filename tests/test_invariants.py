@@ -3,7 +3,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclean import Config, clean_text
-from newsclean.records import normalize_ws
+from newsclean.extract import extract
+from newsclean.pipeline import process_page
+from newsclean.records import Document, normalize_ws
 
 WORDS = ["the", "minister", "said", "on", "Monday", "Share", "Follow", "Updated 01 July 2020",
          "COMMENTS", "Photo: Reuters", "talks", "peace", "Read more", "ISLAMABAD:", "“quoted”",
@@ -14,13 +16,16 @@ page = st.lists(st.tuples(line, spacing), min_size=1, max_size=60).map(
     lambda parts: "".join(a + b for a, b in parts))
 
 
-def coverage(text, records):
+def coverage(text, config):
+    """How often each character is covered by a kept or removed span of any story, or of
+    the page's reject when no story is left."""
+    cut = process_page(extract(Document("d", text, "text", {"path": "p"}), config), config)
     seen = [0] * len(text)
-    for r in records:
-        for s, e in r["spans"]:
+    for r in cut.stories:
+        for s, e in r.spans:
             for i in range(s, e):
                 seen[i] += 1
-        for rm in r["removed"]:
+    for rm in [x for r in cut.stories for x in r.removed] + cut.orphans:
             for i in range(rm["start"], rm["end"]):
                 seen[i] += 1
     return seen
@@ -29,8 +34,7 @@ def coverage(text, records):
 @settings(max_examples=150, deadline=None)
 @given(page, st.sampled_from(["split", "drop", "keep"]))
 def test_spans_cover_every_non_blank_char_exactly_once(text, appended):
-    records = clean_text(text, config=Config(appended=appended))
-    seen = coverage(text, records)
+    seen = coverage(text, Config(appended=appended))
     for i, ch in enumerate(text):
         if not ch.isspace():
             assert seen[i] == 1, (i, ch)

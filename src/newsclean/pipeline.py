@@ -50,6 +50,7 @@ class Cut:
     page_id: str
     path: str
     stories: list[Story]
+    orphans: list[dict]  # removed spans of a page with no story left (they go to its reject)
     sigs: list[tuple[np.ndarray, int]]
     removed: Counter
     seconds: dict[str, float]
@@ -61,7 +62,12 @@ def process_page(page: Page, config: Config) -> Cut:
     clean(page, config)
     t1 = time.perf_counter()
     segment(page, config)
-    cut = [s for s in stories(page, config) if s.text]
+    every = stories(page, config)
+    cut = [s for s in every if s.text]
+    orphans = [r for s in every if not s.text for r in s.removed]
+    if cut and orphans:  # a story left empty: its removed spans stay with the page's first
+        cut[0].removed = sorted(cut[0].removed + orphans, key=lambda r: r["start"])
+        orphans = []
     t2 = time.perf_counter()
     sigs = []
     if config.dedup.enabled:
@@ -70,7 +76,7 @@ def process_page(page: Page, config: Config) -> Cut:
             sigs.append((signature(h, config.dedup), int(h.size)))
     t3 = time.perf_counter()
     removed = Counter(lab for lab in page.labels if lab is not None)
-    return Cut(page.doc_id, page.source.get("path", ""), cut, sigs, removed,
+    return Cut(page.doc_id, page.source.get("path", ""), cut, orphans, sigs, removed,
                {"clean": t1 - t0, "segment": t2 - t1, "signature": t3 - t2})
 
 
@@ -207,7 +213,7 @@ class Pipeline:
             reasons = ", ".join(f"{r} {n}" for r, n in sorted(cut.removed.items()))
             rej = Reject(cut.path, "no-body", f"every block removed ({reasons})", doc_id=cut.page_id)
             self.stats.rejects[rej.reason] += 1
-            yield "reject", rej.to_dict()
+            yield "reject", dict(rej.to_dict(), removed=cut.orphans)
             return
         for s in cut.stories:
             self.stats.stories += 1
