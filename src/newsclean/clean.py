@@ -24,7 +24,7 @@ from functools import lru_cache
 import regex
 
 from .config import Config
-from .lexicon import DATE_RE, META_PREFIX_RE, RELATIVE_TIME_RE, TIME_RE, chrome_reason, parse_date
+from .lexicon import COMMENTER_RE, DATE_RE, META_PREFIX_RE, RELATIVE_TIME_RE, TIME_RE, chrome_reason, parse_date
 from .records import (BOILERPLATE, CAPTION, COMMENTS, FOOTER, METADATA, NAVIGATION, NEWSLETTER, RELATED,
                       SIDEBAR, TEMPLATE, Page, normalize_ws)
 
@@ -40,6 +40,8 @@ _BULLET = regex.compile(r"^[•·*▪►◦‣–-]\s")
 
 # Markers after which the rest of the page is that kind of chrome.
 SECTION_MARKERS = (COMMENTS, RELATED, NEWSLETTER, FOOTER)
+WALL = 300
+ISOLATED_WEIGHT = 0.35
 LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Russian", "Polish",
              "Swedish", "Danish", "Norwegian_Bokmal", "Finnish", "Czech", "Turkish", "Indonesian", "Romanian",
              "Hungarian", "Ukrainian", "Greek", "Korean", "Vietnamese", "Catalan", "Croatian", "Arabic")
@@ -135,11 +137,13 @@ def features(text: str, words: list[str], stoplist: frozenset[str]) -> Feat:
 
 
 # -- the body run ----------------------------------------------------------------------------
-def block_score(f: Feat, template: bool) -> float:
+def block_score(f: Feat, template: bool, isolated: bool = False) -> float:
+    """What a block adds to a run: prose its length, chrome a cost. Prose standing alone
+    between non-prose lines (a teaser under a headline and a date) adds far less."""
     if template:
         return -60.0
     if f.chrome in SECTION_MARKERS:
-        return -300.0
+        return -float(WALL)
     if f.chrome:
         return -60.0
     if f.meta:
@@ -147,23 +151,46 @@ def block_score(f: Feat, template: bool) -> float:
     if f.teaser:
         return -20.0
     if f.prose:
-        return f.n_chars * (1.0 if f.stop >= 0.28 else 0.6)
+        weight = 1.0 if f.stop >= 0.28 else 0.6
+        return f.n_chars * weight * ISOLATED_WEIGHT - 30.0 if isolated else f.n_chars * weight
     if f.n_words >= 6 and f.sentence:
         return f.n_chars * 0.3
     return -12.0 if f.n_words <= 6 else -25.0
 
 
-def body_run(scores: list[float], feats: list[Feat]) -> tuple[int, int]:
-    """The body run. Comment sections are walls: below one, readers' prose can outweigh a
-    short article, so the run is sought above the first wall unless nothing is there."""
-    walls = [i for i, f in enumerate(feats) if f.chrome == COMMENTS]
-    lo = 0
-    for w in walls + [len(scores)]:
-        s, e = best_run(scores[lo:w])
-        if e > s and sum(scores[lo + s:lo + e]) >= 150:
-            return lo + s, lo + e
-        lo = w + 1
-    return best_run(scores)
+def _proseish(f: Feat) -> bool:
+    return f.prose or (f.sentence and f.n_words >= 6 and not f.chrome and not f.meta)
+
+
+def _isolated(i: int, feats: list[Feat]) -> bool:
+    return (feats[i].prose and (i == 0 or not _proseish(feats[i - 1]))
+            and (i + 1 == len(feats) or not _proseish(feats[i + 1])))
+
+
+def comment_zone(blocks, feats: list[Feat]) -> int | None:
+    """Where readers' comments begin: a comments heading followed within a few lines by a
+    commenter's header ("jane says:") or a reply button."""
+    for i, f in enumerate(feats):
+        if f.chrome == COMMENTS:
+            for j in range(i, min(i + 7, len(feats))):
+                t = blocks[j].text.strip().casefold()
+                if COMMENTER_RE.search(t) or t in ("reply", "report", "like", "responder", "antworten", "répondre"):
+                    return i
+    return None
+
+
+def body_run(scores: list[float], feats: list[Feat], zone: int | None) -> tuple[int, int]:
+    """The body run: the best-scoring run above the comments when there is one there,
+    cut at a comments heading inside it when the part above holds a paragraph or two."""
+    if zone is not None:
+        start, end = best_run(scores[:zone])
+        if end > start and sum(scores[start:end]) >= 150:
+            return start, end
+    start, end = best_run(scores)
+    for w in range(start + 1, end):
+        if feats[w].chrome == COMMENTS and sum(scores[start:w]) >= 150:
+            return start, w
+    return start, end
 
 
 def best_run(scores: list[float]) -> tuple[int, int]:
@@ -218,8 +245,8 @@ def clean(page: Page, config: Config) -> None:
     words = [block_words(b.text) for b in blocks]
     stoplist = page_stoplist(words)
     feats = [features(b.text, w, stoplist) for b, w in zip(blocks, words)]
-    scores = [block_score(f, i in page.template) for i, f in enumerate(feats)]
-    start, end = body_run(scores, feats)
+    scores = [block_score(f, i in page.template, _isolated(i, feats)) for i, f in enumerate(feats)]
+    start, end = body_run(scores, feats, comment_zone(blocks, feats))
     n = len(blocks)
 
     # Title and date: from the head of the page down to the first body block.

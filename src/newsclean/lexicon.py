@@ -146,9 +146,8 @@ def chrome_reason(text: str, n_words: int) -> str | None:
             return reason
     if n_words <= 14 and COMMENTER_RE.search(text):
         return COMMENTS
-    if n_words <= 40:
-        if CAPTION_RE.search(text):
-            return CAPTION
+    if n_words <= 80 and CAPTION_RE.search(text):
+        return CAPTION
     return None
 
 
