@@ -37,10 +37,13 @@ _CJK_FUNCTION = regex.compile(r"[のはがをにでとたてしもな的了是�
 _SENTENCE_END = regex.compile(r"""[.!?。！？…:;]["'”’»)\]]*\s*$|[.!?]\s*\[\d+\]$""")
 _ELLIPSIS_END = regex.compile(r"(\.\.\.|…)\s*$")
 _BULLET = regex.compile(r"^[•·*▪►◦‣–-]\s")
+_NUMBERED = regex.compile(r"^\(?\d{1,2}[).:]\s+\S")
+_TWEET_SIGNATURE = regex.compile(r"^[—–-]\s*.{1,60}\(@\w+\)")
 
 # Markers after which the rest of the page is that kind of chrome.
 SECTION_MARKERS = (COMMENTS, RELATED, NEWSLETTER, FOOTER)
 WALL = 300
+MARKER = 200
 ISOLATED_WEIGHT = 0.35
 LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Russian", "Polish",
              "Swedish", "Danish", "Norwegian_Bokmal", "Finnish", "Czech", "Turkish", "Indonesian", "Romanian",
@@ -90,6 +93,7 @@ class Feat:
     meta: bool  # a date, time or byline line
     chrome: str | None  # lexicon reason
     teaser: bool  # prose cut short with an ellipsis
+    numbered: bool = False  # "3) …" or "12. …"
 
     @property
     def prose(self) -> bool:
@@ -111,7 +115,7 @@ def is_meta(text: str, words: list[str], date: str | None) -> bool:
     n = len(words)
     if RELATIVE_TIME_RE.match(text):
         return True
-    if n <= 14 and META_PREFIX_RE.match(text):
+    if (n <= 14 or (date and n <= 24)) and META_PREFIX_RE.match(text):
         return True
     if date and n <= 10:
         return True
@@ -130,10 +134,10 @@ def features(text: str, words: list[str], stoplist: frozenset[str]) -> Feat:
     letters = [w for w in _WORD.findall(text) if _LETTER_WORD.match(w)]
     caps = sum(1 for w in letters if w[0].isupper()) / len(letters) if letters else 0.0
     date = parse_date(text) if DATE_RE.search(text) else None
-    meta = is_meta(text, words, date)
+    meta = is_meta(text, words, date) and not _TWEET_SIGNATURE.match(text)
     chrome = chrome_reason(text, n)
     return Feat(len(text), n, stop, bool(_SENTENCE_END.search(text)), caps, date, meta, chrome,
-                bool(_ELLIPSIS_END.search(text)))
+                bool(_ELLIPSIS_END.search(text)), bool(_NUMBERED.match(text)))
 
 
 # -- the body run ----------------------------------------------------------------------------
@@ -142,8 +146,10 @@ def block_score(f: Feat, template: bool, isolated: bool = False) -> float:
     between non-prose lines (a teaser under a headline and a date) adds far less."""
     if template:
         return -60.0
-    if f.chrome in SECTION_MARKERS:
+    if f.chrome == COMMENTS:
         return -float(WALL)
+    if f.chrome in SECTION_MARKERS:
+        return -float(MARKER)
     if f.chrome:
         return -60.0
     if f.meta:
@@ -155,6 +161,8 @@ def block_score(f: Feat, template: bool, isolated: bool = False) -> float:
         return f.n_chars * weight * ISOLATED_WEIGHT - 30.0 if isolated else f.n_chars * weight
     if f.n_words >= 6 and f.sentence:
         return f.n_chars * 0.3
+    if f.numbered and f.n_words >= 3:
+        return f.n_chars * 0.2  # an item of a numbered list: the body's, more often than not
     return -12.0 if f.n_words <= 6 else -25.0
 
 

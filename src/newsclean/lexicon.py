@@ -17,14 +17,14 @@ _SHORT = {
         share(\s+(this|on|via|the|article|story|post|page|to|with)\b.*)?|shares?|sharing|tweet|retweet|
         pin( it)?|email|e-mail|print|copy( the)? (link|url)|link copied|short ?url|whatsapp|facebook|twitter|
         x \(formerly twitter\)|linkedin|pinterest|reddit|telegram|messenger|flipboard|tumblr|vk|line|
-        follow|follow us.*|follow (on|me).*|like us on.*|teilen|partager|compartir|condividi|compartilhe|
+        follow|follow us.*|follow (on|me).*|like us on.*|find us on .*|teilen|partager|compartir|condividi|compartilhe|
         compartilhar|поделиться|comments?\s*\(?\d*\)?\s*share|\d+\s*shares?|gift (this )?article|save( article)?|
         listen( to (this )?(article|story))?|\d+ min(ute)?s? (read|listen)|reading time.*|font size|text size|
         a+\s*a+|aa|zoom|bookmark|favorite|add to (favorites|bookmarks)""",
     COMMENTS: r"""
         comments?|\d+\s*comments?|comments? \(\d+\)|view comments|show comments|hide comments|post a comment|
         leave a (comment|reply)|add (a|your) comment|write a comment|join the (conversation|discussion)|
-        replying to .*|reply|report( abuse| comment)?|sign in to comment|log ?in to comment|load more comments|
+        replying to .*|reply|report (abuse|comment|this comment)|sign in to comment|log ?in to comment|load more comments|
         discussion|kommentare?|commentaires?|comentarios?|commenti|comentários?|комментарии|
         be the first to comment.*|no comments( yet)?.*|newest|oldest|most voted|sort by.*""",
     NEWSLETTER: r"""
@@ -39,7 +39,8 @@ _SHORT = {
         load more|latest( news)?|trending( now)?|breaking( news)?|live|video|videos|watch|photos|gallery|
         podcasts?|news|sections|topics|tags?|categories|world|business|sports?|politics|opinion|editorial|
         entertainment|lifestyle|technology|tech|health|science|weather|travel|culture|markets?|local|
-        thumbnail|advertisement|advertising|ad|sponsored( content)?|partner content|promoted|
+        thumbnail|caption|image|image caption|image copyright|enlarge( this)?( image)?|expand|back to gallery|
+        view (the )?gallery|photo gallery|\d+ photos|advertisement|advertising|ad|sponsored( content)?|partner content|promoted|
         startseite|accueil|inicio|início|главная|navigation|breadcrumbs?|all news|edition|switch site""",
     FOOTER: r"""
         (about|contact|careers|jobs|advertise|help|faq|terms|privacy|legal)( us| policy| of (use|service)| notice| center| centre)?|
@@ -59,7 +60,7 @@ SHORT_PATTERNS = {reason: regex.compile(r"(?:%s)" % regex.sub(r"\s*\n\s*", "", p
 _PREFIX = {
     RELATED: r"(related|read more|read also|also read|see also|more|recommended|watch|listen|lire aussi|leia também|leia mais|mehr zum thema)\s*[:|»>–-]\s*\S",
     COMMENTS: r"(\d+\s+(comments?|responses?|replies|reactions)\b|(comments?|responses?|replies) to\s+\S|comments are (closed|moderated)|comments? policy|we (welcome|moderate) comments|your email address will not be published|required fields are marked|please (keep|be) .* (civil|respectful|mindful)|log ?in to (comment|reply)|you must be logged in|this discussion|commenting (is|has been))",
-    NEWSLETTER: r"((necessary|functional|analytics|performance|advertisement|other|non-necessary) cookies|cookies (are|that|help|used)|sign up (for|to)|subscribe (to|for|now)|get (the|our) (latest|best|daily|weekly)|enter your e-?mail|by (signing up|subscribing|clicking|submitting)|we (use|may use) cookies|this (website|site) uses cookies|by continuing to (use|browse)|you have reached (your|the) (limit|maximum)|to continue reading|already a subscriber|support (our|independent) journalism)",
+    NEWSLETTER: r"(stay (up to date|updated|informed|in the know)|.{0,80}\b(subscribe to|sign up for) (our|the) (newsletter|mailing list)|.{0,60}(straight|delivered|directly) to your inbox|(necessary|functional|analytics|performance|advertisement|other|non-necessary) cookies|cookies (are|that|help|used)|sign up (for|to)|subscribe (to|for|now)|get (the|our) (latest|best|daily|weekly)|enter your e-?mail|by (signing up|subscribing|clicking|submitting)|we (use|may use) cookies|this (website|site) uses cookies|by continuing to (use|browse)|you have reached (your|the) (limit|maximum)|to continue reading|already a subscriber|support (our|independent) journalism)",
     FOOTER: r"(©|\(c\)|copyright\b|all rights reserved)",
     SHARE: r"(share (this|on|via)|follow us (on|at)|click (here )?to (share|email|print|tweet|pin)|.{0,60}\(opens in (a )?new window\))",
     ADVERT: r"(advertisement|sponsored|paid (content|post)|promoted (content|stories))\b",
@@ -75,6 +76,9 @@ CAPTION_RE = regex.compile(
         |\b(reuters|afp|ap|epa|getty images|shutterstock|istock(photo)?|xinhua|pa wire|pa images|bloomberg|nurphoto|sipa|alamy)\s*/\s*(file|[a-z][\w.]+( [a-z][\w.]+){0,3})\s*\)?\.?$
         |\b(ap photo|getty images|photo courtesy|file photo|courtesy of|source: (twitter|instagram|facebook|youtube|screengrab|screenshot))\b
         |^\s*(image|photo|video) (caption|source|copyright)\b
+        |^\s*in (this|these|an?) ([\w,.'’-]+\s+){0,8}(photos?|photographs?|images?|pictures?|file photos?|handout|screenshots?|screen grabs?|video stills?)\b
+        |^\s*\d+\s*of\s*\d+\s*\S
+        |\(\s*(ap|afp|reuters|getty|epa|pa)( photo)?\s*/[^)]*\)\s*$
         |\b(image|photo) (caption|copyright)\b
         )""", regex.I | regex.X | regex.V1)
 
