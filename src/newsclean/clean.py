@@ -24,7 +24,7 @@ from functools import lru_cache
 import regex
 
 from .config import Config
-from .lexicon import COMMENTER_RE, DATE_RE, META_PREFIX_RE, RELATIVE_TIME_RE, TIME_RE, chrome_reason, parse_date
+from .lexicon import AUTHOR_BIO_RE, COMMENTER_RE, DATE_RE, META_PREFIX_RE, RELATIVE_TIME_RE, TIME_RE, chrome_reason, parse_date
 from .records import (BOILERPLATE, CAPTION, COMMENTS, FOOTER, METADATA, NAVIGATION, NEWSLETTER, RELATED,
                       SIDEBAR, TEMPLATE, Page, normalize_ws)
 
@@ -38,6 +38,8 @@ _SENTENCE_END = regex.compile(r"""[.!?。！？…:;]["'”’»)\]]*\s*$|[.!?]\
 _ELLIPSIS_END = regex.compile(r"(\.\.\.|…)\s*$")
 _BULLET = regex.compile(r"^[•·*▪►◦‣–-]\s")
 _NUMBERED = regex.compile(r"^\(?\d{1,2}[).:]\s+\S")
+# "Say Cheese? Top 3 Cheese ShopsWondering where…": a teaser whose headline was glued to it.
+_GLUED_HEADLINE = regex.compile(r"^(\p{Lu}\S*\s+){2,14}?\S*\p{Ll}{2}[?!]?\p{Lu}\p{Ll}+\s", regex.V1)
 _TWEET_SIGNATURE = regex.compile(r"^[—–-]\s*.{1,60}\(@\w+\)")
 
 # Markers after which the rest of the page is that kind of chrome.
@@ -45,6 +47,8 @@ SECTION_MARKERS = (COMMENTS, RELATED, NEWSLETTER, FOOTER)
 WALL = 300
 MARKER = 200
 ISOLATED_WEIGHT = 0.35
+LIST_MIN = 3
+LIST_CAPS = 0.0
 LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Russian", "Polish",
              "Swedish", "Danish", "Norwegian_Bokmal", "Finnish", "Czech", "Turkish", "Indonesian", "Romanian",
              "Hungarian", "Ukrainian", "Greek", "Korean", "Vietnamese", "Catalan", "Croatian", "Arabic")
@@ -134,10 +138,10 @@ def features(text: str, words: list[str], stoplist: frozenset[str]) -> Feat:
     letters = [w for w in _WORD.findall(text) if _LETTER_WORD.match(w)]
     caps = sum(1 for w in letters if w[0].isupper()) / len(letters) if letters else 0.0
     date = parse_date(text) if DATE_RE.search(text) else None
-    meta = is_meta(text, words, date) and not _TWEET_SIGNATURE.match(text)
+    meta = (is_meta(text, words, date) and not _TWEET_SIGNATURE.match(text)) or bool(AUTHOR_BIO_RE.match(text))
     chrome = chrome_reason(text, n)
     return Feat(len(text), n, stop, bool(_SENTENCE_END.search(text)), caps, date, meta, chrome,
-                bool(_ELLIPSIS_END.search(text)), bool(_NUMBERED.match(text)))
+                bool(_ELLIPSIS_END.search(text) or _GLUED_HEADLINE.match(text)), bool(_NUMBERED.match(text)))
 
 
 # -- the body run ----------------------------------------------------------------------------
@@ -272,6 +276,7 @@ def clean(page: Page, config: Config) -> None:
                 page.date = feats[i].date
                 break
 
+    listed = headline_lists(blocks, feats, start, end)
     marker = None
     for i, (b, f) in enumerate(zip(blocks, feats)):
         if i in page.template:
@@ -295,7 +300,10 @@ def clean(page: Page, config: Config) -> None:
             page.remove(i, marker or SIDEBAR)
             continue
         # Inside the body run.
-        if f.teaser and not f.prose:
+        if i in listed:
+            page.remove(i, RELATED)
+            continue
+        if f.teaser and (not f.prose or _GLUED_HEADLINE.match(b.text)):
             page.remove(i, SIDEBAR)
             continue
         if f.headline and 6 <= f.n_words <= 16 and not _BULLET.match(b.text) and _isolated_headline(i, feats, start, end):
@@ -303,6 +311,24 @@ def clean(page: Page, config: Config) -> None:
             if nxt is None or _overlap(words[i], words[nxt], stoplist) < 2:
                 page.remove(i, RELATED)
                 continue
+
+
+def headline_lists(blocks, feats: list[Feat], start: int, end: int, min_run: int = LIST_MIN) -> set[int]:
+    """Runs of headline-like lines inside the body: other stories' headlines, listed."""
+    out: set[int] = set()
+    run: list[int] = []
+    for i in range(start, end + 1):
+        f = feats[i] if i < end else None
+        if f is not None and f.headline and f.n_words >= 5 and f.caps >= LIST_CAPS and not f.numbered \
+                and not _BULLET.match(blocks[i].text):
+            run.append(i)
+            continue
+        if f is not None and (f.meta or f.chrome) and run:
+            continue  # a date under each headline does not break the list
+        if len(run) >= min_run:
+            out.update(run)
+        run = []
+    return out
 
 
 def _isolated_headline(i: int, feats: list[Feat], start: int, end: int) -> bool:

@@ -68,19 +68,25 @@ _PREFIX = {
 PREFIX_PATTERNS = {reason: regex.compile(r"^\W{0,3}(?:%s)" % pat, regex.I | regex.V1) for reason, pat in _PREFIX.items()}
 
 # Captions and credits, anywhere in the line.
-CAPTION_RE = regex.compile(
-    r"""(\(\s*(photo|image|picture|pic|file photo|illustration|video|graphic|credit)s?\b[^)]*\)\s*\.?$
+CAPTION_RE = regex.compile(regex.sub(r"\s*\n\s*", "", r"""(\(\s*(photo|image|picture|pic|file photo|illustration|video|graphic|credit)s?\b[^)]*\)\s*\.?$
         |\b(photo|image|picture|photograph|illustration|graphic|credit|foto|bild|imagen|crédito|фото)s?\s*(by|credit|courtesy|source)?\s*[:|]\s*\S[^.!?]{0,80}$
         |^\s*(photo|image|picture|foto|file photo|credit)s?\s*[:|/]
         |(─|—|–|-|/|\|)\s*(reuters|afp|ap|epa|getty( images)?|shutterstock|istock|xinhua|anadolu|bloomberg|pa|file)\s*(/\s*file|/\s*\w+)?\s*\.?\)?$
         |\b(reuters|afp|ap|epa|getty images|shutterstock|istock(photo)?|xinhua|pa wire|pa images|bloomberg|nurphoto|sipa|alamy)\s*/\s*(file|[a-z][\w.]+( [a-z][\w.]+){0,3})\s*\)?\.?$
-        |\b(ap photo|getty images|photo courtesy|file photo|courtesy of|source: (twitter|instagram|facebook|youtube|screengrab|screenshot))\b
+        |\b(ap photo|getty images|photo courtesy|file photo|source: (twitter|instagram|facebook|youtube|screengrab|screenshot))\b
         |^\s*(image|photo|video) (caption|source|copyright)\b
-        |^\s*in (this|these|an?) ([\w,.'’-]+\s+){0,8}(photos?|photographs?|images?|pictures?|file photos?|handout|screenshots?|screen grabs?|video stills?)\b
+        |^\s*(in )?(this|these|an?) ([\w,.'’-]+\s+){0,8}(photos?|photographs?|images?|pictures?|illustrations?|renderings?|file photos?|handout|screenshots?|screen grabs?|video stills?)\b[^.]{0,40}\b(shows?|showing|taken|provided|released|made available|of|from)\b
         |^\s*\d+\s*of\s*\d+\s*\S
         |\(\s*(ap|afp|reuters|getty|epa|pa)( photo)?\s*/[^)]*\)\s*$
+        |credit:\s*(getty|reuters|ap|afp|alamy|shutterstock|pa|epa|istock|rex)
         |\b(image|photo) (caption|copyright)\b
-        )""", regex.I | regex.X | regex.V1)
+        )""", ), regex.I | regex.V1)
+
+# "Jane Roe is a staff writer at …": the author's box under an article.
+AUTHOR_BIO_RE = regex.compile(
+    r"^\p{Lu}[\p{L}.'’-]+(\s+\p{Lu}[\p{L}.'’-]+){0,3}\s+(\([^)]*@[^)]*\)\s+)?(is|was|has been|joined|covers)\s+"
+    r"(a|an|the|our)?\s*([\p{L}-]+\s+){0,3}(writer|reporter|editor|correspondent|journalist|columnist|contributor|"
+    r"producer|author|anchor|blogger|freelancer|intern|editor-in-chief|publisher)\b", regex.V1)
 
 # "jane_doe says:" — the header of a reader's comment.
 COMMENTER_RE = regex.compile(r"\b(says|said|wrote|writes|commented|replied|schreibt|dit|dice|disse|escribió|пишет)\s*:\s*$", regex.I)
