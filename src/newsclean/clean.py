@@ -37,6 +37,7 @@ _CJK_FUNCTION = regex.compile(r"[のはがをにでとたてしもな的了是�
 _SENTENCE_END = regex.compile(r"""[.!?。！？…:;]["'”’»)\]]*\s*$|[.!?]\s*\[\d+\]$""")
 _ELLIPSIS_END = regex.compile(r"(\.\.\.|…)\s*$")
 _BULLET = regex.compile(r"^[•·*▪►◦‣–-]\s")
+_WRAP_NEXT = regex.compile(r"^\p{Ll}")
 _NUMBERED = regex.compile(r"^\(?\d{1,2}[).:]\s+\S")
 # "Say Cheese? Top 3 Cheese ShopsWondering where…": a teaser whose headline was glued to it.
 _GLUED_HEADLINE = regex.compile(r"^(\p{Lu}\S*\s+){2,14}?\S*\p{Ll}{2}[?!]?\p{Lu}\p{Ll}+\s", regex.V1)
@@ -256,8 +257,17 @@ def clean(page: Page, config: Config) -> None:
         return
     words = [block_words(b.text) for b in blocks]
     stoplist = page_stoplist(words)
-    feats = [features(b.text, w, stoplist) for b, w in zip(blocks, words)]
-    scores = [block_score(f, i in page.template, _isolated(i, feats)) for i, f in enumerate(feats)]
+    feats: list[Feat] = [None] * len(blocks)  # type: ignore[list-item]
+    share = [1.0] * len(blocks)
+    for group in wrapped_groups(blocks):
+        if len(group) == 1:
+            feats[group[0]] = features(blocks[group[0]].text, words[group[0]], stoplist)
+            continue
+        joined = " ".join(blocks[j].text for j in group)
+        f = features(joined, [w for j in group for w in words[j]], stoplist)
+        for j in group:
+            feats[j], share[j] = f, len(blocks[j].text) / len(joined)
+    scores = [block_score(f, i in page.template, _isolated(i, feats)) * share[i] for i, f in enumerate(feats)]
     start, end = body_run(scores, feats, comment_zone(blocks, feats))
     n = len(blocks)
 
@@ -311,6 +321,19 @@ def clean(page: Page, config: Config) -> None:
             if nxt is None or _overlap(words[i], words[nxt], stoplist) < 2:
                 page.remove(i, RELATED)
                 continue
+
+
+def wrapped_groups(blocks) -> list[list[int]]:
+    """Blocks that are one paragraph hard-wrapped over several lines: a line that ends
+    mid-sentence followed by one that starts in lower case."""
+    groups: list[list[int]] = []
+    for i, b in enumerate(blocks):
+        if groups and i > 0 and _WRAP_NEXT.match(b.text) and not _SENTENCE_END.search(blocks[i - 1].text) \
+                and len(blocks[i - 1].text) >= 30:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
 
 
 def headline_lists(blocks, feats: list[Feat], start: int, end: int, min_run: int = LIST_MIN) -> set[int]:
