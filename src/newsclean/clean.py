@@ -18,30 +18,31 @@ The headline (also where printed twice) and the date are lifted into the record.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import regex
 
 from .config import Config
-from .lexicon import AUTHOR_BIO_RE, COMMENTER_RE, DATE_RE, META_PREFIX_RE, RELATIVE_TIME_RE, TIME_RE, chrome_reason, parse_date
+from .lexicon import AUTHOR_BIO_RE, COMMENTER_RE, META_PREFIX_RE, RELATIVE_TIME_RE, TIME_RE, chrome_reason, parse_date
 from .records import (BOILERPLATE, CAPTION, COMMENTS, FOOTER, METADATA, NAVIGATION, NEWSLETTER, RELATED,
                       SIDEBAR, TEMPLATE, Page, normalize_ws)
 
-_WORD = regex.compile(r"[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N}'’.-]*")
+_WORD = re.compile(r"\w[\w'’.-]*")  # stdlib re: Unicode-aware \w, and fast
 _LETTER_WORD = regex.compile(r"\p{L}")
 # Chinese and Japanese write no spaces: each ideograph or kana counts as half a word, and
 # particles and sentence punctuation stand in for stopwords.
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
+_CJK_HINT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _CJK_FUNCTION = regex.compile(r"[のはがをにでとたてしもな的了是在和有我这、。]")
 _SENTENCE_END = regex.compile(r"""[.!?。！？…:;]["'”’»)\]]*\s*$|[.!?]\s*\[\d+\]$""")
 _ELLIPSIS_END = regex.compile(r"(\.\.\.|…)\s*$")
 _BULLET = regex.compile(r"^[•·*▪►◦‣–-]\s")
-_WRAP_NEXT = regex.compile(r"^\p{Ll}")
-_NUMBERED = regex.compile(r"^\(?\d{1,2}[).:]\s+\S")
+_NUMBERED = re.compile(r"\(?\d{1,2}[).:]\s+\S")
 # "Say Cheese? Top 3 Cheese ShopsWondering where…": a teaser whose headline was glued to it.
 _GLUED_HEADLINE = regex.compile(r"^(\p{Lu}\S*\s+){2,14}?\S*\p{Ll}{2}[?!]?\p{Lu}\p{Ll}+\s", regex.V1)
-_TWEET_SIGNATURE = regex.compile(r"^[—–-]\s*.{1,60}\(@\w+\)")
+_TWEET_SIGNATURE = re.compile(r"^[—–-]\s*.{1,60}\(@\w+\)")
 
 # Markers after which the rest of the page is that kind of chrome.
 SECTION_MARKERS = (COMMENTS, RELATED, NEWSLETTER, FOOTER)
@@ -66,18 +67,19 @@ def _stopword_langs() -> dict[str, tuple[int, ...]]:
     return {w: tuple(v) for w, v in table.items()}
 
 
-def page_stoplist(words_per_block: list[list[str]]) -> frozenset[str]:
-    """The stoplist of the language whose stopwords the page uses most."""
-    import justext
-
+def page_language(words_per_block: list[list[str]]) -> str:
+    """The language (of jusText's stoplists) whose stopwords the page uses most."""
     table = _stopword_langs()
     hits = [0] * len(LANGUAGES)
+    counts: dict[str, int] = {}
     for words in words_per_block:
         for w in words:
-            for li in table.get(w, ()):
-                hits[li] += 1
+            counts[w] = counts.get(w, 0) + 1
+    for w, c in counts.items():
+        for li in table.get(w.lower(), ()):
+            hits[li] += c
     best = max(range(len(LANGUAGES)), key=lambda i: (hits[i], -i))
-    return _stoplist(LANGUAGES[best])
+    return LANGUAGES[best]
 
 
 @lru_cache(maxsize=len(LANGUAGES))
@@ -111,8 +113,13 @@ class Feat:
         return 3 <= self.n_words <= 25 and not self.sentence and not self.chrome and not self.meta
 
 
+def ends_sentence(text: str) -> bool:
+    return _SENTENCE_END.search(text[-10:]) is not None
+
+
 def block_words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+    """Words as written (case kept: capitalisation is a feature)."""
+    return _WORD.findall(text)
 
 
 def is_meta(text: str, words: list[str], date: str | None) -> bool:
@@ -124,25 +131,39 @@ def is_meta(text: str, words: list[str], date: str | None) -> bool:
         return True
     if date and n <= 10:
         return True
-    if n <= 6 and TIME_RE.search(text) and not _SENTENCE_END.search(text):
+    if n <= 6 and TIME_RE.search(text) and not ends_sentence(text):
         return True
     return False
 
 
-def features(text: str, words: list[str], stoplist: frozenset[str]) -> Feat:
+@lru_cache(maxsize=1 << 16)
+def features(text: str, lang: str) -> Feat:
+    """A block's own features. Cached: menus, footers and share bars recur across a
+    site's pages, so most chrome lines are computed once."""
+    words = block_words(text)
+    stoplist = _stoplist(lang)
     n = len(words)
-    stop = sum(1 for w in words if w in stoplist) / n if n else 0.0
-    cjk = len(_CJK.findall(text))
+    stop = sum(1 for w in words if w.lower() in stoplist) / n if n else 0.0
+    cjk = len(_CJK.findall(text)) if _CJK_HINT.search(text) else 0
     if cjk >= 8:
         n = max(n, cjk // 2)
         stop = min(1.0, 2.5 * len(_CJK_FUNCTION.findall(text)) / cjk)
-    letters = [w for w in _WORD.findall(text) if _LETTER_WORD.match(w)]
+    letters = [w for w in words if w[0].isalpha()]
     caps = sum(1 for w in letters if w[0].isupper()) / len(letters) if letters else 0.0
-    date = parse_date(text) if DATE_RE.search(text) else None
-    meta = (is_meta(text, words, date) and not _TWEET_SIGNATURE.match(text)) or bool(AUTHOR_BIO_RE.match(text))
+    date = parse_date(text)
+    meta = (is_meta(text, words, date) and not _TWEET_SIGNATURE.match(text)) or _author_bio(text, n)
     chrome = chrome_reason(text, n)
-    return Feat(len(text), n, stop, bool(_SENTENCE_END.search(text)), caps, date, meta, chrome,
-                bool(_ELLIPSIS_END.search(text) or _GLUED_HEADLINE.match(text)), bool(_NUMBERED.match(text)))
+    return Feat(len(text), n, stop, ends_sentence(text), caps, date, meta, chrome,
+                bool(_ELLIPSIS_END.search(text[-8:]) or _glued(text, n)), bool(_NUMBERED.match(text)))
+
+
+def _author_bio(text: str, n: int) -> bool:
+    return n <= 80 and (" is " in text or " was " in text or " has " in text or " joined " in text
+                        or " covers " in text) and AUTHOR_BIO_RE.match(text) is not None
+
+
+def _glued(text: str, n: int) -> bool:
+    return n >= 6 and text[:1].isupper() and _GLUED_HEADLINE.match(text) is not None
 
 
 # -- the body run ----------------------------------------------------------------------------
@@ -224,7 +245,7 @@ def best_run(scores: list[float]) -> tuple[int, int]:
 def find_title(page: Page, feats: list[Feat], body_start: int) -> int | None:
     """The headline: a headline-like line above the body, preferring one printed twice,
     one followed closely by a date or byline, and one of headline length."""
-    norm = [normalize_ws(b.text).casefold() for b in page.blocks]
+    norm = [" ".join(b.text.split()).casefold() for b in page.blocks]
     counts: dict[str, int] = {}
     for t in norm:
         counts[t] = counts.get(t, 0) + 1
@@ -246,8 +267,8 @@ def find_title(page: Page, feats: list[Feat], body_start: int) -> int | None:
 
 # -- labelling ---------------------------------------------------------------------------------
 def _overlap(a: list[str], b: list[str], stoplist: frozenset[str]) -> int:
-    ca = {w for w in a if w not in stoplist and len(w) > 2}
-    cb = {w for w in b if w not in stoplist and len(w) > 2}
+    ca = {w.lower() for w in a if len(w) > 2} - stoplist
+    cb = {w.lower() for w in b if len(w) > 2} - stoplist
     return len(ca & cb)
 
 
@@ -256,15 +277,16 @@ def clean(page: Page, config: Config) -> None:
     if not blocks:
         return
     words = [block_words(b.text) for b in blocks]
-    stoplist = page_stoplist(words)
+    lang = page_language(words)
+    stoplist = _stoplist(lang)
     feats: list[Feat] = [None] * len(blocks)  # type: ignore[list-item]
     share = [1.0] * len(blocks)
     for group in wrapped_groups(blocks):
         if len(group) == 1:
-            feats[group[0]] = features(blocks[group[0]].text, words[group[0]], stoplist)
+            feats[group[0]] = features(blocks[group[0]].text, lang)
             continue
         joined = " ".join(blocks[j].text for j in group)
-        f = features(joined, [w for j in group for w in words[j]], stoplist)
+        f = features(joined, lang)
         for j in group:
             feats[j], share[j] = f, len(blocks[j].text) / len(joined)
     scores = [block_score(f, i in page.template, _isolated(i, feats)) * share[i] for i, f in enumerate(feats)]
@@ -292,7 +314,7 @@ def clean(page: Page, config: Config) -> None:
         if i in page.template:
             page.remove(i, TEMPLATE)
             continue
-        if title_norm is not None and normalize_ws(b.text).casefold() == title_norm:
+        if title_norm is not None and " ".join(b.text.split()).casefold() == title_norm:
             page.remove(i, METADATA, what="title")
             continue
         if f.chrome:
@@ -313,7 +335,7 @@ def clean(page: Page, config: Config) -> None:
         if i in listed:
             page.remove(i, RELATED)
             continue
-        if f.teaser and (not f.prose or _GLUED_HEADLINE.match(b.text)):
+        if f.teaser and (not f.prose or _glued(b.text, f.n_words)):
             page.remove(i, SIDEBAR)
             continue
         if f.headline and 6 <= f.n_words <= 16 and not _BULLET.match(b.text) and _isolated_headline(i, feats, start, end):
@@ -328,7 +350,7 @@ def wrapped_groups(blocks) -> list[list[int]]:
     mid-sentence followed by one that starts in lower case."""
     groups: list[list[int]] = []
     for i, b in enumerate(blocks):
-        if groups and i > 0 and _WRAP_NEXT.match(b.text) and not _SENTENCE_END.search(blocks[i - 1].text) \
+        if groups and i > 0 and b.text[:1].islower() and not ends_sentence(blocks[i - 1].text) \
                 and len(blocks[i - 1].text) >= 30:
             groups[-1].append(i)
         else:

@@ -6,6 +6,8 @@ lines are matched whole; captions and credits are matched anywhere in the line.
 """
 from __future__ import annotations
 
+import re
+
 import regex
 
 from .records import (ADVERT, CAPTION, COMMENTS, FOOTER, METADATA, NAVIGATION, NEWSLETTER, RELATED,
@@ -53,8 +55,13 @@ _SHORT = {
         top stories|editor'?s picks?|what to read next|up next|in (other|case you missed).*|popular( now)?|
         lire aussi|leia (também|mais)|mehr zum thema|lee también|leggi anche|читайте также|по теме""",
 }
-SHORT_PATTERNS = {reason: regex.compile(r"(?:%s)" % regex.sub(r"\s*\n\s*", "", pat).strip(), regex.I | regex.V1)
-                  for reason, pat in _SHORT.items()}
+def _group(reason: str) -> str:
+    return reason.replace("-", "_")
+
+
+# One alternation of named groups: one regex call a line instead of one per reason.
+SHORT_RE = regex.compile("|".join(r"(?P<%s>%s)" % (_group(r), regex.sub(r"\s*\n\s*", "", p).strip())
+                                  for r, p in _SHORT.items()), regex.I | regex.V1)
 
 # A line that opens with one of these is chrome of that kind, whatever follows.
 _PREFIX = {
@@ -65,7 +72,9 @@ _PREFIX = {
     SHARE: r"(share (this|on|via)|follow us (on|at)|click (here )?to (share|email|print|tweet|pin)|.{0,60}\(opens in (a )?new window\))",
     ADVERT: r"(advertisement|sponsored|paid (content|post)|promoted (content|stories))\b",
 }
-PREFIX_PATTERNS = {reason: regex.compile(r"^\W{0,3}(?:%s)" % pat, regex.I | regex.V1) for reason, pat in _PREFIX.items()}
+PREFIX_RE = regex.compile(r"^\W{0,3}(?:%s)" % "|".join(r"(?P<%s>%s)" % (_group(r), p) for r, p in _PREFIX.items()),
+                          regex.I | regex.V1)
+_REASON_OF = {_group(r): r for r in list(_SHORT) + list(_PREFIX)}
 
 # Captions and credits, anywhere in the line.
 CAPTION_RE = regex.compile(regex.sub(r"\s*\n\s*", "", r"""(\(\s*(photo|image|picture|pic|file photo|illustration|video|graphic|credit)s?\b[^)]*\)\s*\.?$
@@ -81,6 +90,13 @@ CAPTION_RE = regex.compile(regex.sub(r"\s*\n\s*", "", r"""(\(\s*(photo|image|pic
         |credit:\s*(getty|reuters|ap|afp|alamy|shutterstock|pa|epa|istock|rex)
         |\b(image|photo) (caption|copyright)\b
         )""", ), regex.I | regex.V1)
+
+# Cheap pre-checks (stdlib re, simple patterns) so the costly ones run on few lines.
+_CAPTION_HINT = re.compile(
+    r"photo|image|pictur|\bpic\b|credit|getty|reuters|afp|\bap\b|\bpa\b|\bepa\b|file|illustrat|graphic|foto|bild|"
+    r"imagen|фото|shutterstock|istock|screen|still|xinhua|anadolu|bloomberg|handout|rendering|alamy|nurphoto|sipa|"
+    r"\bwire\b|\d\s*of\s*\d|courtesy|caption|copyright|video")
+_YEAR_HINT = re.compile(r"(?:19|20)\d\d")
 
 # "Jane Roe is a staff writer at …": the author's box under an article.
 AUTHOR_BIO_RE = regex.compile(
@@ -124,8 +140,14 @@ META_PREFIX_RE = regex.compile(
     regex.I | regex.V1)
 
 
+def has_year(text: str) -> bool:
+    return _YEAR_HINT.search(text) is not None
+
+
 def parse_date(text: str) -> str | None:
     """The first date in ``text`` as ISO yyyy-mm-dd, or None."""
+    if not has_year(text):
+        return None
     for m in DATE_RE.finditer(text):
         g = m.groupdict()
         try:
@@ -146,17 +168,17 @@ def parse_date(text: str) -> str | None:
 
 def chrome_reason(text: str, n_words: int) -> str | None:
     """The chrome a line is made of, judged from its own words; None if it may be body."""
-    t = text.strip().strip("•·*|»›>-–—:").strip()
     if n_words <= 8:
-        for reason, pat in SHORT_PATTERNS.items():
-            if pat.fullmatch(t.rstrip(".!:…»>").strip()):
-                return reason
-    for reason, pat in PREFIX_PATTERNS.items():
-        if pat.match(text):
-            return reason
-    if n_words <= 14 and COMMENTER_RE.search(text):
+        t = text.strip().strip("•·*|»›>-–—:").strip().rstrip(".!:…»>").strip()
+        m = SHORT_RE.fullmatch(t)
+        if m:
+            return _REASON_OF[m.lastgroup]
+    m = PREFIX_RE.match(text)
+    if m:
+        return _REASON_OF[m.lastgroup]
+    if n_words <= 14 and text.rstrip().endswith(":") and COMMENTER_RE.search(text[-24:]):
         return COMMENTS
-    if n_words <= 80 and CAPTION_RE.search(text):
+    if n_words <= 80 and _CAPTION_HINT.search(text.lower()) and CAPTION_RE.search(text):
         return CAPTION
     return None
 
