@@ -258,7 +258,7 @@ def find_title(page: Page, feats: list[Feat], body_start: int) -> int | None:
             continue
         twice = counts[norm[i]] > 1
         dated = any(feats[j].meta for j in range(i + 1, min(i + 5, len(feats))))
-        fits = 4 <= f.n_words <= 14
+        fits = (4 <= f.n_words <= 14) + 0.5 * (f.n_words <= 12)  # a deck runs longer than its headline
         key = (2 * twice + 2 * dated + fits, i)
         if best_key is None or key > best_key:
             best, best_key = i, key
@@ -339,8 +339,12 @@ def clean(page: Page, config: Config) -> None:
             page.remove(i, SIDEBAR)
             continue
         if f.headline and 6 <= f.n_words <= 16 and not _BULLET.match(b.text) and _isolated_headline(i, feats, start, end):
+            # A subhead announces what follows; a link to another story echoes what came before.
             nxt = next((j for j in range(i + 1, end) if not feats[j].meta and not feats[j].chrome), None)
-            if nxt is None or _overlap(words[i], words[nxt], stoplist) < 2:
+            prv = next((j for j in range(i - 1, start - 1, -1) if not feats[j].meta and not feats[j].chrome), None)
+            after = _overlap(words[i], words[nxt], stoplist) if nxt is not None else 0
+            before = _overlap(words[i], words[prv], stoplist) if prv is not None else 0
+            if after < 2 or after < before:
                 page.remove(i, RELATED)
                 continue
 
