@@ -172,10 +172,8 @@ def block_score(f: Feat, template: bool, isolated: bool = False) -> float:
     between non-prose lines (a teaser under a headline and a date) adds far less."""
     if template:
         return -60.0
-    if f.chrome == COMMENTS:
-        return -float(WALL)
-    if f.chrome in SECTION_MARKERS:
-        return -float(MARKER)
+    if f.chrome in SECTION_MARKERS and f.n_words <= 5:  # a heading: the section below is chrome
+        return -float(WALL if f.chrome == COMMENTS else MARKER)
     if f.chrome:
         return -60.0
     if f.meta:
@@ -197,8 +195,12 @@ def _proseish(f: Feat) -> bool:
 
 
 def _isolated(i: int, feats: list[Feat]) -> bool:
-    return (feats[i].prose and (i == 0 or not _proseish(feats[i - 1]))
-            and (i + 1 == len(feats) or not _proseish(feats[i + 1])))
+    """Prose whose nearest neighbours (chrome lines aside) are not prose."""
+    if not feats[i].prose:
+        return False
+    prev = next((j for j in range(i - 1, -1, -1) if not feats[j].chrome), None)
+    nxt = next((j for j in range(i + 1, len(feats)) if not feats[j].chrome), None)
+    return (prev is None or not _proseish(feats[prev])) and (nxt is None or not _proseish(feats[nxt]))
 
 
 def comment_zone(blocks, feats: list[Feat]) -> int | None:
@@ -290,7 +292,13 @@ def clean(page: Page, config: Config) -> None:
         for j in group:
             feats[j], share[j] = f, len(blocks[j].text) / len(joined)
     scores = [block_score(f, i in page.template, _isolated(i, feats)) * share[i] for i, f in enumerate(feats)]
-    start, end = body_run(scores, feats, comment_zone(blocks, feats))
+    extracted = bool(page.source.get("extractor"))
+    if extracted:
+        # An extractor that saw the DOM already chose the body and dropped link lists: keep
+        # its extent, and only take out what it leaves behind (captions, bylines, widgets).
+        start, end = 0, len(blocks)
+    else:
+        start, end = body_run(scores, feats, comment_zone(blocks, feats))
     n = len(blocks)
 
     # Title and date: from the head of the page down to the first body block.
@@ -308,7 +316,7 @@ def clean(page: Page, config: Config) -> None:
                 page.date = feats[i].date
                 break
 
-    listed = headline_lists(blocks, feats, start, end)
+    listed = set() if extracted else headline_lists(blocks, feats, start, end)
     marker = None
     for i, (b, f) in enumerate(zip(blocks, feats)):
         if i in page.template:

@@ -65,7 +65,7 @@ SHORT_RE = regex.compile("|".join(r"(?P<%s>%s)" % (_group(r), regex.sub(r"\s*\n\
 
 # A line that opens with one of these is chrome of that kind, whatever follows.
 _PREFIX = {
-    RELATED: r"(related|read more|read also|also read|see also|more|recommended|watch|listen|lire aussi|leia também|leia mais|mehr zum thema)\s*[:|»>–-]\s*\S",
+    RELATED: r"(related|read more|read also|also read|see also|more|recommended|watch|listen|lire aussi|leia também|leia mais|mehr zum thema|lesen sie auch|auch interessant|lee también|lea también|leggi anche|lees ook|czytaj też|читайте также)\s*[:|»>–-]\s*\S",
     COMMENTS: r"(\d+\s+(comments?|responses?|replies|reactions)\b|(comments?|responses?|replies) to\s+\S|comments are (closed|moderated)|comments? policy|we (welcome|moderate) comments|your email address will not be published|required fields are marked|please (keep|be) .* (civil|respectful|mindful)|log ?in to (comment|reply)|you must be logged in|this discussion|commenting (is|has been))",
     NEWSLETTER: r"(stay (up to date|updated|informed|in the know)|.{0,80}\b(subscribe to|sign up for) (our|the) (newsletter|mailing list)|.{0,60}(straight|delivered|directly) to your inbox|(necessary|functional|analytics|performance|advertisement|other|non-necessary) cookies|cookies (are|that|help|used)|sign up (for|to)|subscribe (to|for|now)|get (the|our) (latest|best|daily|weekly)|enter your e-?mail|by (signing up|subscribing|clicking|submitting)|we (use|may use) cookies|this (website|site) uses cookies|by continuing to (use|browse)|you have reached (your|the) (limit|maximum)|to continue reading|already a subscriber|support (our|independent) journalism)",
     FOOTER: r"(©|\(c\)|copyright\b|all rights reserved)",
@@ -101,7 +101,7 @@ _YEAR_HINT = re.compile(r"(?:19|20)\d\d")
 # "Jane Roe is a staff writer at …": the author's box under an article.
 AUTHOR_BIO_RE = regex.compile(
     r"^\p{Lu}[\p{L}.'’-]+(\s+\p{Lu}[\p{L}.'’-]+){0,3}\s+(\([^)]*@[^)]*\)\s+)?(is|was|has been|joined|covers)\s+"
-    r"(a|an|the|our)?\s*([\p{L}-]+\s+){0,3}(writer|reporter|editor|correspondent|journalist|columnist|contributor|"
+    r"(a|an|the|our)?\s*([\p{L}-]+\s+){0,6}(writer|reporter|editor|correspondent|journalist|columnist|contributor|"
     r"producer|author|anchor|blogger|freelancer|intern|editor-in-chief|publisher)\b", regex.V1)
 
 # "jane_doe says:" — the header of a reader's comment.
@@ -134,9 +134,9 @@ DATE_RE = regex.compile(
 TIME_RE = regex.compile(r"\b([01]?\d|2[0-3])[:.h][0-5]\d\s*(am|pm|a\.m\.|p\.m\.)?\s*(\b[A-Z]{2,4}\b|GMT[+-]?\d*|UTC[+-]?\d*)?|\b\d{1,2}\s*(am|pm)\b", regex.I)
 RELATIVE_TIME_RE = regex.compile(r"^\W*(\d+|an?|one)\s+(seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\W*$", regex.I)
 META_PREFIX_RE = regex.compile(
-    r"^\W{0,3}(published|updated|posted|last (updated|modified)|modified|created|first published|date|"
-    r"by\s+\p{Lu}|written by|reported by|story by|words by|author|veröffentlicht|aktualisiert|publié|mis à jour|"
-    r"publicado|atualizado|actualizado|pubblicato|aggiornato|опубликовано|обновлено)\b",
+    r"^\W{0,3}((published|updated|posted|last (updated|modified)|modified|created|first published|date|"
+    r"written by|reported by|story by|words by|author|veröffentlicht|aktualisiert|publié|mis à jour|"
+    r"publicado|atualizado|actualizado|pubblicato|aggiornato|опубликовано|обновлено)\b|(?-i:[Bb]y|BY|[Vv]on|[Pp]ar|[Pp]or|[Dd]i)\s+\p{Lu})",
     regex.I | regex.V1)
 
 
