@@ -140,3 +140,20 @@ def test_help_teaches():
     assert res.exit_code == 0
     for word in ("--appended", "--index", "-j", "Examples", "rejects.jsonl"):
         assert word in res.output
+
+
+def test_explain_marks_every_line_with_its_reason():
+    res = run("explain", str(SEEDS / "004_6241aa8584c6075f.txt"), "--no-color")
+    assert res.exit_code == 0
+    lines = [x for x in res.output.splitlines() if not x.startswith("#")]
+    src = [x for x in (SEEDS / "004_6241aa8584c6075f.txt").read_text().splitlines() if x.strip()]
+    assert len(lines) == len(src)
+    assert any(x.startswith("- caption") and "PHOTO: REUTERS" in x for x in lines)
+    assert any(x.startswith("- comments") and "COMMENTS" in x for x in lines)
+    assert any(x.startswith("+") and "KARACHI" in x for x in lines)
+    assert "title='US seeks Pakistan's help" in res.output or 'title="US seeks Pakistan\'s help' in res.output
+
+
+def test_explain_missing_file_exit_2(tmp_path):
+    res = run("explain", str(tmp_path / "none.txt"))
+    assert res.exit_code == 2 and "not found" in res.stderr

@@ -337,7 +337,9 @@ def clean(page: Page, config: Config) -> None:
             page.remove(i, NAVIGATION if not f.prose else BOILERPLATE)
             continue
         if i >= end:
-            page.remove(i, marker or SIDEBAR)
+            # A lone headline right under the body is a link to another story; further
+            # down, unmarked chrome is the page's sidebar.
+            page.remove(i, marker or (RELATED if i == end and f.headline else SIDEBAR))
             continue
         # Inside the body run.
         if i in listed:
@@ -355,6 +357,26 @@ def clean(page: Page, config: Config) -> None:
             if after < 2 or after < before:
                 page.remove(i, RELATED)
                 continue
+    if all(lab is not None for lab in page.labels):
+        rescue(page, feats)
+
+
+def rescue(page: Page, feats: list[Feat]) -> None:
+    """When every block was judged chrome, keep the longest stretch of blocks that only
+    the page-level judgement removed: a thin page is better kept than lost."""
+    soft = {NAVIGATION, BOILERPLATE, SIDEBAR, RELATED}
+    best, best_len, cur, cur_len = [], 0, [], 0
+    for i, lab in enumerate(page.labels):
+        if lab in soft and not feats[i].chrome:
+            cur.append(i)
+            cur_len += len(page.blocks[i].text)
+            if cur_len > best_len:
+                best, best_len = list(cur), cur_len
+        else:
+            cur, cur_len = [], 0
+    for i in best:
+        page.labels[i] = None
+        page.notes[i] = None
 
 
 def wrapped_groups(blocks) -> list[list[int]]:

@@ -222,7 +222,7 @@ def explain(file, text_field, id_field, url_field, html_field, appended, no_temp
     width = max([len(r) for r in page.labels if r] + [4])
     for i, b in enumerate(page.blocks):
         reason = page.labels[i]
-        text = b.text if len(b.text) <= 160 else b.text[:157] + "..."
+        text = b.text
         if reason is None:
             tag = "+ " + (f"s{page.story[i]}" if len(titles) > 1 else "").ljust(width)
             click.echo(click.style(f"{tag} | {text}", fg="green"), color=color)

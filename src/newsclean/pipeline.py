@@ -49,6 +49,7 @@ class Cut:
 
     page_id: str
     path: str
+    line: int | None
     stories: list[Story]
     orphans: list[dict]  # removed spans of a page with no story left (they go to its reject)
     sigs: list[tuple[np.ndarray, int]]
@@ -76,7 +77,7 @@ def process_page(page: Page, config: Config) -> Cut:
             sigs.append((signature(h, config.dedup), int(h.size)))
     t3 = time.perf_counter()
     removed = Counter(lab for lab in page.labels if lab is not None)
-    return Cut(page.doc_id, page.source.get("path", ""), cut, orphans, sigs, removed,
+    return Cut(page.doc_id, page.source.get("path", ""), page.source.get("line"), cut, orphans, sigs, removed,
                {"clean": t1 - t0, "segment": t2 - t1, "signature": t3 - t2})
 
 
@@ -211,7 +212,7 @@ class Pipeline:
         self.stats.removed.update(cut.removed)
         if not cut.stories:
             reasons = ", ".join(f"{r} {n}" for r, n in sorted(cut.removed.items()))
-            rej = Reject(cut.path, "no-body", f"every block removed ({reasons})", doc_id=cut.page_id)
+            rej = Reject(cut.path, "no-body", f"every block removed ({reasons})", line=cut.line, doc_id=cut.page_id)
             self.stats.rejects[rej.reason] += 1
             yield "reject", dict(rej.to_dict(), removed=cut.orphans)
             return
