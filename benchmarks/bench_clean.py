@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Throughput of the text cleaner (extract → clean → segment) on one core.
+
+Reports MB/s of scraped text, cold (line-feature cache empty) and warm, on the shared
+evaluation pages when they are there and on a generated corpus.
+
+    python benchmarks/bench_clean.py [--docs 3000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import SHARED, generate  # noqa: E402
+
+from newsclean import Config  # noqa: E402
+from newsclean.clean import clean, features  # noqa: E402
+from newsclean.extract import extract  # noqa: E402
+from newsclean.records import Document  # noqa: E402
+from newsclean.segment import segment  # noqa: E402
+
+
+def run(texts: list[str], cfg: Config) -> float:
+    t = time.perf_counter()
+    for i, text in enumerate(texts):
+        page = extract(Document(str(i), text, "text", {"path": "bench"}), cfg)
+        clean(page, cfg)
+        segment(page, cfg)
+    return time.perf_counter() - t
+
+
+def report(name: str, texts: list[str], cfg: Config) -> None:
+    mb = sum(len(t.encode()) for t in texts) / 1e6
+    features.cache_clear()
+    cold = run(texts, cfg)
+    hits = features.cache_info()
+    warm = run(texts, cfg)
+    share = hits.hits / max(1, hits.hits + hits.misses)
+    print(f"{name:28s} {len(texts):6d} docs {mb:7.2f} MB | cold {mb / cold:5.2f} MB/s ({len(texts) / cold:6.0f} docs/s, "
+          f"line cache hit {share:.0%}) | warm {mb / warm:5.2f} MB/s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=3000, help="generated documents")
+    a = ap.parse_args()
+    cfg = Config()
+    run(["warm up the stoplists"], cfg)
+    pages = SHARED / "eval" / "pages.jsonl"
+    if pages.is_file():
+        with open(pages, encoding="utf-8") as f:
+            report("shared/eval/pages.jsonl", [json.loads(x)["text"] for x in f], cfg)
+    else:
+        print("(../shared/eval not here: shared pages skipped)")
+    report("generated corpus", [d["text"] for d in generate(a.docs)], cfg)
+
+
+if __name__ == "__main__":
+    main()
