@@ -39,6 +39,8 @@ _CJK_FUNCTION = regex.compile(r"[のはがをにでとたてしもな的了是�
 _SENTENCE_END = regex.compile(r"""[.!?。！？…:;]["'”’»)\]]*\s*$|[.!?]\s*\[\d+\]$""")
 _ELLIPSIS_END = regex.compile(r"(\.\.\.|…)\s*$")
 _BULLET = regex.compile(r"^[•·*▪►◦‣–-]\s")
+# "ISLAMABAD:", "BERLIN --", "BUFFALO, N.Y. —": the dateline that opens a wire story.
+DATELINE_RE = re.compile(r"^[A-Z][A-Z .'’-]{2,30}(,\s*[A-Z][\w .'’-]{1,25})?\s*(\([A-Za-z. ]{2,20}\)\s*)?(:|--|—|–)\s")
 _NUMBERED = re.compile(r"\(?\d{1,2}[).:]\s+\S")
 # "Say Cheese? Top 3 Cheese ShopsWondering where…": a teaser whose headline was glued to it.
 _GLUED_HEADLINE = regex.compile(r"^(\p{Lu}\S*\s+){2,14}?\S*\p{Ll}{2}[?!]?\p{Lu}\p{Ll}+\s", regex.V1)
@@ -298,8 +300,20 @@ def clean(page: Page, config: Config) -> None:
         # its extent, and only take out what it leaves behind (captions, bylines, widgets).
         start, end = 0, len(blocks)
     else:
-        start, end = body_run(scores, feats, comment_zone(blocks, feats))
+        zone = comment_zone(blocks, feats)
+        start, end = body_run(scores, feats, zone)
     n = len(blocks)
+    runs: list[tuple[int | None, int, int]] = [(None, start, end)]
+    if not extracted:
+        runs += later_runs(scores, feats, blocks, end, zone if zone is not None else n)
+    run_of = [-1] * n
+    for k, (cue, s, e) in enumerate(runs):
+        for i in range(s if cue is None else cue, e):
+            run_of[i] = k
+    page.runs = runs
+    page.lang = lang
+    page.kinds = [("chrome" if f.chrome or i in page.template else "meta" if f.meta else "prose" if f.prose
+                   else "headline" if f.headline else "other") for i, f in enumerate(feats)]
 
     # Title and date: from the head of the page down to the first body block.
     first_prose = next((i for i in range(start, end) if feats[i].prose), start)
@@ -316,7 +330,10 @@ def clean(page: Page, config: Config) -> None:
                 page.date = feats[i].date
                 break
 
-    listed = set() if extracted else headline_lists(blocks, feats, start, end)
+    listed: set[int] = set()
+    if not extracted:
+        for _, s, e in runs:
+            listed |= headline_lists(blocks, feats, s, e)
     marker = None
     for i, (b, f) in enumerate(zip(blocks, feats)):
         if i in page.template:
@@ -336,22 +353,26 @@ def clean(page: Page, config: Config) -> None:
         if i < start:
             page.remove(i, NAVIGATION if not f.prose else BOILERPLATE)
             continue
-        if i >= end:
-            # A lone headline right under the body is a link to another story; further
+        k = run_of[i]
+        if k < 0:
+            # A lone headline right under a body is a link to another story; further
             # down, unmarked chrome is the page's sidebar.
-            page.remove(i, marker or (RELATED if i == end and f.headline else SIDEBAR))
+            page.remove(i, marker or (RELATED if run_of[i - 1] >= 0 and f.headline else SIDEBAR))
             continue
-        # Inside the body run.
+        if runs[k][0] is not None and i < runs[k][1]:
+            continue  # the head of a later story (its headline, date): the segmenter's call
+        run_start, run_end = runs[k][1], runs[k][2]
+        # Inside a body run.
         if i in listed:
             page.remove(i, RELATED)
             continue
         if f.teaser and (not f.prose or _glued(b.text, f.n_words)):
             page.remove(i, SIDEBAR)
             continue
-        if f.headline and 6 <= f.n_words <= 16 and not _BULLET.match(b.text) and _isolated_headline(i, feats, start, end):
+        if f.headline and 6 <= f.n_words <= 16 and not _BULLET.match(b.text) and _isolated_headline(i, feats, run_start, run_end):
             # A subhead announces what follows; a link to another story echoes what came before.
-            nxt = next((j for j in range(i + 1, end) if not feats[j].meta and not feats[j].chrome), None)
-            prv = next((j for j in range(i - 1, start - 1, -1) if not feats[j].meta and not feats[j].chrome), None)
+            nxt = next((j for j in range(i + 1, run_end) if not feats[j].meta and not feats[j].chrome), None)
+            prv = next((j for j in range(i - 1, run_start - 1, -1) if not feats[j].meta and not feats[j].chrome), None)
             after = _overlap(words[i], words[nxt], stoplist) if nxt is not None else 0
             before = _overlap(words[i], words[prv], stoplist) if prv is not None else 0
             if after < 2 or after < before:
@@ -359,6 +380,44 @@ def clean(page: Page, config: Config) -> None:
                 continue
     if all(lab is not None for lab in page.labels):
         rescue(page, feats)
+
+
+def story_cue(blocks, feats: list[Feat], lo: int, start: int) -> int | None:
+    """The headline that opens a story starting at ``start``: a headline-like line a few
+    lines above it followed by a date or byline, or printed twice, or whose first
+    paragraph opens with a dateline ("ISLAMABAD:")."""
+    first = next((j for j in range(start, min(start + 3, len(feats))) if feats[j].prose), start)
+    dateline = DATELINE_RE.match(blocks[first].text) is not None
+    for h in range(start - 1, max(lo, start - 7) - 1, -1):
+        f = feats[h]
+        if not f.headline or f.n_words < 4:
+            continue
+        between = range(h + 1, start)
+        dated = any(feats[j].meta for j in between)
+        twice = any(blocks[j].text == blocks[h].text for j in between)
+        if dated or twice or dateline:
+            return h
+    return None
+
+
+def later_runs(scores: list[float], feats: list[Feat], blocks, after: int, limit: int) -> list[tuple[int, int, int]]:
+    """Further body runs below the first that look like stories of their own (a headline
+    with a date or dateline, three paragraphs of prose): candidates for appended stories.
+    A section heading (comments, related…) on the way ends the search."""
+    out = []
+    lo = after
+    while lo < limit and len(out) < 3:
+        s, e = best_run(scores[lo:limit])
+        s, e = s + lo, e + lo
+        if e <= s or any(feats[j].chrome in SECTION_MARKERS and feats[j].n_words <= 5 for j in range(lo, s)):
+            break
+        prose = [j for j in range(s, e) if feats[j].prose]
+        cue = story_cue(blocks, feats, lo, s)
+        if cue is None or len(prose) < 3 or sum(len(blocks[j].text) for j in prose) < 500:
+            break
+        out.append((cue, s, e))
+        lo = e
+    return out
 
 
 def rescue(page: Page, feats: list[Feat]) -> None:

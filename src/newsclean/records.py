@@ -100,6 +100,12 @@ class Page:
     story: list[int] = field(default_factory=list)
     template: frozenset[int] = frozenset()  # block indices that are site template lines
     story_meta: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)  # k → (title, date)
+    # Set by the cleaner for the segmenter: the body runs as (cue, start, end) — cue is the
+    # headline announcing a run after the first, or None — and each block's kind:
+    # "prose", "headline", "meta", "chrome" or "other".
+    runs: list[tuple[int | None, int, int]] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    lang: str = "English"
 
     def __post_init__(self) -> None:
         n = len(self.blocks)
