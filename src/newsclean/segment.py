@@ -27,8 +27,12 @@ _ELLIPSIS = regex.compile(r"\s*(\.\.\.|…)\s*$")
 MIN_DUP_CHARS = 40  # shorter lines (a subhead, "Meal 1") legitimately recur in a body
 NEAR_JACCARD = 0.8
 PREFIX_SHARE = 0.5  # a cut copy keeps at least half of the paragraph it repeats
-TOPIC_OVERLAP = 0.15  # content words shared, over the smaller side: below it, a new story
-MIN_STORY_PROSE = 2  # prose paragraphs a story needs before another may start
+# Content words shared, over the smaller side. Halves of one article share 0.24 (median,
+# 0.14 at the 10th percentile); a story and an unrelated one appended to it 0.03 (0.11).
+TOPIC_OVERLAP = 0.15  # where a headline with a date, a repeat or a dateline marks the place
+TOPIC_OVERLAP_NO_CUE = 0.08  # anywhere else prose is interrupted
+MIN_STORY_PROSE = 2  # prose paragraphs each side of a boundary
+MIN_STORY_WORDS = 25  # distinct content words each side
 
 
 def fold(text: str) -> str:
@@ -91,33 +95,41 @@ def _kept_prose(page: Page, lo: int, hi: int) -> list[int]:
     return [i for i in range(lo, hi) if page.labels[i] is None and page.kinds[i] == "prose"]
 
 
-def inrun_cues(page: Page, start: int, end: int) -> list[int]:
-    """Headlines inside the first run that could open another story."""
+def gap_boundaries(page: Page, start: int, end: int) -> list[tuple[int, bool]]:
+    """Places in a run where another story could begin: between two kept paragraphs with
+    something else in between (a headline, a date, a widget). ``True`` marks a strong cue:
+    a headline followed by a date or byline, printed twice, or over a dateline."""
     kinds, blocks = page.kinds, page.blocks
-    cues = []
-    for h in range(start, end):
-        if kinds[h] != "headline" or page.labels[h] == DUPLICATE:
+    out = []
+    prev_kept = None
+    for i in range(start, end):
+        if page.labels[i] is not None and page.labels[i] != METADATA or kinds[i] != "prose":
             continue
-        nxt = [j for j in range(h + 1, min(h + 6, end))]
-        dated = any(kinds[j] == "meta" for j in nxt[:4])
-        twice = any(blocks[j].text == blocks[h].text for j in nxt)
-        first = next((j for j in nxt if kinds[j] == "prose"), None)
-        dateline = first is not None and DATELINE_RE.match(blocks[first].text) is not None
-        if (dated or twice or dateline) and not (cues and h - cues[-1] <= 6):
-            cues.append(h)  # a headline, its deck and its bullets open one story, not three
-    return cues
+        if page.labels[i] is None and prev_kept is not None and i - prev_kept > 1:
+            gap = range(prev_kept + 1, i)
+            heads = [j for j in gap if kinds[j] == "headline" and page.labels[j] != DUPLICATE]
+            dated = any(kinds[j] == "meta" for j in gap)
+            twice = any(blocks[a].text == blocks[b].text for a in gap for b in gap if a < b)
+            dateline = DATELINE_RE.match(blocks[i].text) is not None
+            out.append((prev_kept + 1, bool(heads) and (dated or twice or dateline)))
+        if page.labels[i] is None:
+            prev_kept = i
+    return out
 
 
-def story_title_date(page: Page, h: int, end: int) -> tuple[str, str | None]:
+def story_title_date(page: Page, lo: int, hi: int) -> tuple[str | None, str | None]:
+    """A split-off story's headline and date, from the lines before its first paragraph."""
     from .lexicon import parse_date
 
-    date = None
-    for j in range(h + 1, min(h + 6, end)):
-        if page.kinds[j] == "meta":
+    title = date = None
+    for j in range(lo, hi):
+        if page.kinds[j] == "headline" and page.labels[j] != DUPLICATE and title is None:
+            title = normalize_ws(page.blocks[j].text)
+        elif page.kinds[j] == "meta" and date is None:
             date = parse_date(page.blocks[j].text)
-            if date:
-                break
-    return normalize_ws(page.blocks[h].text), date
+        elif page.kinds[j] == "prose" and page.labels[j] is None:
+            break
+    return title, date
 
 
 def segment(page: Page, config: Config) -> None:
@@ -129,33 +141,41 @@ def segment(page: Page, config: Config) -> None:
     if not page.runs:
         return
     _, s0, e0 = page.runs[0]
-    # Boundaries: cues inside the first run, then the later runs the cleaner found.
-    bounds = [(h, e0) for h in inrun_cues(page, s0, e0)] + [(cue, e) for cue, _, e in page.runs[1:]]
-    story_start = s0
-    k = 0
-    for idx, (h, run_end) in enumerate(bounds):
-        before = _kept_prose(page, story_start, h)
-        if len(before) < MIN_STORY_PROSE:
-            continue
-        nxt_h = bounds[idx + 1][0] if idx + 1 < len(bounds) else run_end
-        after = _kept_prose(page, h, min(nxt_h, run_end) if nxt_h > h else run_end)
-        if len(after) < MIN_STORY_PROSE:
-            continue
-        if overlap(content_words(page, before), content_words(page, after)) >= TOPIC_OVERLAP:
-            if h >= e0:  # a later run on the same subject: another page's teaser, not our body
-                for i in range(h, run_end):
-                    page.remove(i, RELATED)
-            continue
+    # (boundary, strong cue, end of the text the new story would take)
+    cands = [(b, cue, e0) for b, cue in gap_boundaries(page, s0, e0)]
+    cands += [(cue, True, e) for cue, _, e in page.runs[1:]]
+    story_start, k = s0, 0
+    taken: set[int] = set()
+    while True:
+        best = None
+        for b, cue, end in cands:
+            if b <= story_start or b in taken:
+                continue
+            before = _kept_prose(page, story_start, b)
+            after = _kept_prose(page, b, end)
+            if len(before) < MIN_STORY_PROSE or len(after) < MIN_STORY_PROSE:
+                continue
+            wa, wb = content_words(page, before), content_words(page, after)
+            if min(len(wa), len(wb)) < MIN_STORY_WORDS:
+                continue
+            o = overlap(wa, wb)
+            if o < (TOPIC_OVERLAP if cue else TOPIC_OVERLAP_NO_CUE) and (best is None or o < best[0]):
+                best = (o, b, end)
+        if best is None:
+            break
+        _, b, end = best
+        taken.add(b)
         k += 1
-        title, date = story_title_date(page, h, run_end)
+        first = next(i for i in range(b, end) if page.labels[i] is None and page.kinds[i] == "prose")
+        title, date = story_title_date(page, b, first)
         page.story_meta[k] = (title, date)
-        for i in range(h, run_end):
+        for i in range(b, end if end > e0 else max(end, e0)):
             page.story[i] = k
         # Its headline (also where printed twice) and date line are the story's metadata.
-        for i in range(h, min(h + 6, run_end)):
+        for i in range(b, first):
             if page.labels[i] is None and (normalize_ws(page.blocks[i].text) == title or page.kinds[i] == "meta"):
                 page.remove(i, METADATA, what="title" if page.kinds[i] != "meta" else "date")
-        story_start = h
+        story_start = b
     # Later runs that were not split off are not the page's body either.
     for cue, s, e in page.runs[1:]:
         if page.story[s] == 0:
