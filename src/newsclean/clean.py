@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from functools import lru_cache
 
 import regex
@@ -246,27 +247,47 @@ def best_run(scores: list[float]) -> tuple[int, int]:
 
 
 # -- title and date ---------------------------------------------------------------------------
-def find_title(page: Page, feats: list[Feat], body_start: int) -> int | None:
+_SLUG_NOISE = {"html", "htm", "php", "aspx", "shtml", "index", "article", "articles", "story", "stories", "news"}
+
+
+def slug_words(url: str | None) -> set[str]:
+    """The words of a URL's most wordy path segment ("…/city-council-approves-harbour-plan/")."""
+    if not url:
+        return set()
+    segs = [re.split(r"[-_+.]+", seg.lower()) for seg in urlsplit(url).path.split("/")]
+    best = max(segs, key=lambda ws: sum(1 for w in ws if w.isalpha() and len(w) > 2), default=[])
+    return {w for w in best if w.isalpha() and len(w) > 2} - _SLUG_NOISE
+
+
+def find_title(page: Page, feats: list[Feat], body_start: int, run_end: int) -> int | None:
     """The headline: a headline-like line above the body, preferring one printed twice,
-    one followed closely by a date or byline, and one of headline length."""
+    one followed closely by a date or byline, one of headline length, and one that says
+    what the URL says. Inside the body run only a line that matches the URL qualifies:
+    then the run began early, in a list of teasers."""
     norm = [" ".join(b.text.split()).casefold() for b in page.blocks]
     counts: dict[str, int] = {}
     for t in norm:
         counts[t] = counts.get(t, 0) + 1
-    best, best_key = None, None
-    for i in range(body_start + 1):
-        if i >= len(feats):
-            break
+    slug = slug_words(page.url)
+    best = {False: (None, None), True: (None, None)}  # above the body / inside the run
+    for i in range(min(run_end, len(feats))):
         f = feats[i]
         if not f.headline or i in page.template or f.teaser:
+            continue
+        said = len(slug & set(_WORD.findall(norm[i]))) / len(slug) if len(slug) >= 3 else 0.0
+        inside = i > body_start
+        if inside and said < 0.8:
             continue
         twice = counts[norm[i]] > 1
         dated = any(feats[j].meta for j in range(i + 1, min(i + 5, len(feats))))
         fits = (4 <= f.n_words <= 14) + 0.5 * (f.n_words <= 12)  # a deck runs longer than its headline
-        key = (2 * twice + 2 * dated + fits, i)
-        if best_key is None or key > best_key:
-            best, best_key = i, key
-    return best
+        key = (2 * twice + 2 * dated + fits + 3 * (said >= 0.5), i)
+        if best[inside][1] is None or key > best[inside][1]:
+            best[inside] = (i, key)
+    (above, key_above), (within, key_within) = best[False], best[True]
+    if within is not None and (key_above is None or key_within[0] > key_above[0] + 1):
+        return within
+    return above
 
 
 # -- labelling ---------------------------------------------------------------------------------
@@ -303,21 +324,12 @@ def clean(page: Page, config: Config) -> None:
         zone = comment_zone(blocks, feats)
         start, end = body_run(scores, feats, zone)
     n = len(blocks)
-    runs: list[tuple[int | None, int, int]] = [(None, start, end)]
-    if not extracted:
-        runs += later_runs(scores, feats, blocks, end, zone if zone is not None else n)
-    run_of = [-1] * n
-    for k, (cue, s, e) in enumerate(runs):
-        for i in range(s if cue is None else cue, e):
-            run_of[i] = k
-    page.runs = runs
-    page.lang = lang
-    page.kinds = [("chrome" if f.chrome or i in page.template else "meta" if f.meta else "prose" if f.prose
-                   else "headline" if f.headline else "other") for i, f in enumerate(feats)]
-
     # Title and date: from the head of the page down to the first body block.
     first_prose = next((i for i in range(start, end) if feats[i].prose), start)
-    ti = find_title(page, feats, first_prose)
+    ti = find_title(page, feats, first_prose, end)
+    if ti is not None and ti > first_prose:
+        start = ti  # the run opened on teasers above the story's own headline
+        first_prose = next((i for i in range(start, end) if feats[i].prose), start)
     title_norm = None
     if ti is not None:
         if not page.title:
@@ -329,6 +341,18 @@ def clean(page: Page, config: Config) -> None:
             if i < n and feats[i].meta and feats[i].date:
                 page.date = feats[i].date
                 break
+
+    runs: list[tuple[int | None, int, int]] = [(None, start, end)]
+    if not extracted:
+        runs += later_runs(scores, feats, blocks, end, zone if zone is not None else n)
+    run_of = [-1] * n
+    for k, (cue, s, e) in enumerate(runs):
+        for i in range(s if cue is None else cue, e):
+            run_of[i] = k
+    page.runs = runs
+    page.lang = lang
+    page.kinds = [("chrome" if f.chrome or i in page.template else "meta" if f.meta else "prose" if f.prose
+                   else "headline" if f.headline else "other") for i, f in enumerate(feats)]
 
     listed: set[int] = set()
     if not extracted:
@@ -411,7 +435,9 @@ def later_runs(scores: list[float], feats: list[Feat], blocks, after: int, limit
         s, e = s + lo, e + lo
         if e <= s or any(feats[j].chrome in SECTION_MARKERS and feats[j].n_words <= 5 for j in range(lo, s)):
             break
-        prose = [j for j in range(s, e) if feats[j].prose]
+        # Paragraphs that run on into prose: a teaser under each headline does not count.
+        prose = [j for j in range(s, e) if feats[j].prose
+                 and (_proseish(feats[j - 1]) or (j + 1 < len(feats) and _proseish(feats[j + 1])))]
         cue = story_cue(blocks, feats, lo, s)
         if cue is None or len(prose) < 3 or sum(len(blocks[j].text) for j in prose) < 500:
             break

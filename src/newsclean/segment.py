@@ -33,6 +33,7 @@ TOPIC_OVERLAP = 0.15  # where a headline with a date, a repeat or a dateline mar
 TOPIC_OVERLAP_NO_CUE = 0.08  # anywhere else prose is interrupted
 MIN_STORY_PROSE = 2  # prose paragraphs each side of a boundary
 MIN_STORY_WORDS = 25  # distinct content words each side
+MIN_STORY_WORDS_NO_CUE = 40  # …where nothing but the vocabulary marks the place
 
 
 def fold(text: str) -> str:
@@ -156,7 +157,7 @@ def segment(page: Page, config: Config) -> None:
             if len(before) < MIN_STORY_PROSE or len(after) < MIN_STORY_PROSE:
                 continue
             wa, wb = content_words(page, before), content_words(page, after)
-            if min(len(wa), len(wb)) < MIN_STORY_WORDS:
+            if min(len(wa), len(wb)) < (MIN_STORY_WORDS if cue else MIN_STORY_WORDS_NO_CUE):
                 continue
             o = overlap(wa, wb)
             if o < (TOPIC_OVERLAP if cue else TOPIC_OVERLAP_NO_CUE) and (best is None or o < best[0]):
