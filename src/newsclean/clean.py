@@ -327,7 +327,7 @@ def clean(page: Page, config: Config) -> None:
     # Title and date: from the head of the page down to the first body block.
     first_prose = next((i for i in range(start, end) if feats[i].prose), start)
     ti = find_title(page, feats, first_prose, end)
-    if ti is not None and ti > first_prose:
+    if ti is not None and ti > first_prose and not extracted:
         start = ti  # the run opened on teasers above the story's own headline
         first_prose = next((i for i in range(start, end) if feats[i].prose), start)
     title_norm = None

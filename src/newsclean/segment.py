@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 
 import regex
 
@@ -25,6 +26,7 @@ _WORDS = regex.compile(r"\w+")
 _ELLIPSIS = regex.compile(r"\s*(\.\.\.|…)\s*$")
 
 MIN_DUP_CHARS = 40  # shorter lines (a subhead, "Meal 1") legitimately recur in a body
+LONE_DUP_CHARS = 100
 NEAR_JACCARD = 0.8
 PREFIX_SHARE = 0.5  # a cut copy keeps at least half of the paragraph it repeats
 # Content words shared, over the smaller side. Halves of one article share 0.24 (median,
@@ -49,18 +51,30 @@ def shingles(words: list[str], n: int = 3) -> set[tuple[str, ...]]:
 
 
 def dedup_passages(page: Page) -> None:
-    """Label later copies of kept paragraphs as duplicates of the first."""
+    """Label later copies of kept paragraphs as duplicates of the first.
+
+    A naive scrape prints hidden copies of whole blocks, so there every later copy goes.
+    In text a DOM extractor chose, repeats are the article's own: a paragraph printed three
+    times or more (an interview's question, a list's refrain) stays, and one of under
+    LONE_DUP_CHARS is taken only inside a repeated block (next to another repeat)."""
+    recurring = Counter(fold(b.text) for i, b in enumerate(page.blocks)
+                        if page.labels[i] is None and len(b.text) >= MIN_DUP_CHARS)
+    keep_recurring = bool(page.source.get("extractor"))
     seen: dict[str, int] = {}
     earlier: list[tuple[int, str, set]] = []  # (block, folded text, shingles) of long kept paragraphs
+    found: dict[int, int] = {}  # later block → the block it repeats
+    order: list[int] = []  # kept blocks considered, in page order
     for i, b in enumerate(page.blocks):
         if page.labels[i] is not None or len(b.text) < MIN_DUP_CHARS:
+            continue
+        order.append(i)
+        if keep_recurring and recurring[fold(b.text)] >= 3:
             continue
         cut = bool(_ELLIPSIS.search(b.text))
         key = fold(_ELLIPSIS.sub("", b.text))
         first = seen.get(key)
         if first is None:
-            words = key.split()
-            sh = shingles(words)
+            sh = shingles(key.split())
             for j, other, osh in earlier:
                 if (cut or len(key) < len(other)) and other.startswith(key) and len(key) >= PREFIX_SHARE * len(other):
                     first = j
@@ -72,8 +86,14 @@ def dedup_passages(page: Page) -> None:
                 seen[key] = i
                 earlier.append((i, key, sh))
                 continue
-        src = page.blocks[first]
-        page.remove(i, DUPLICATE, of=[src.start, src.end])
+        found[i] = first
+    for pos, i in enumerate(order):
+        if i not in found:
+            continue
+        in_block = (pos > 0 and order[pos - 1] in found) or (pos + 1 < len(order) and order[pos + 1] in found)
+        if not keep_recurring or len(page.blocks[i].text) >= LONE_DUP_CHARS or in_block:
+            src = page.blocks[found[i]]
+            page.remove(i, DUPLICATE, of=[src.start, src.end])
 
 
 def content_words(page: Page, idx) -> set[str]:
