@@ -26,8 +26,9 @@ from functools import lru_cache
 import regex
 
 from .config import Config
+from .passages import find_repeats
 from .lexicon import AUTHOR_BIO_RE, COMMENTER_RE, META_PREFIX_RE, RELATIVE_TIME_RE, TIME_RE, chrome_reason, parse_date
-from .records import (BOILERPLATE, CAPTION, COMMENTS, FOOTER, METADATA, NAVIGATION, NEWSLETTER, RELATED,
+from .records import (BOILERPLATE, CAPTION, COMMENTS, DUPLICATE, FOOTER, METADATA, NAVIGATION, NEWSLETTER, RELATED,
                       SIDEBAR, TEMPLATE, Page, normalize_ws)
 
 _WORD = re.compile(r"\w[\w'’.-]*")  # stdlib re: Unicode-aware \w, and fast
@@ -314,8 +315,12 @@ def clean(page: Page, config: Config) -> None:
         f = features(joined, lang)
         for j in group:
             feats[j], share[j] = f, len(blocks[j].text) / len(joined)
-    scores = [block_score(f, i in page.template, _isolated(i, feats)) * share[i] for i, f in enumerate(feats)]
     extracted = bool(page.source.get("extractor"))
+    repeats = find_repeats([b.text for b in blocks], [not f.chrome and not f.meta for f in feats],
+                           article_text=extracted) if config.inpage_dedup else {}
+    # A copy adds nothing to the body run: the original is where the body is.
+    scores = [0.0 if i in repeats else block_score(f, i in page.template, _isolated(i, feats)) * share[i]
+              for i, f in enumerate(feats)]
     if extracted:
         # An extractor that saw the DOM already chose the body and dropped link lists: keep
         # its extent, and only take out what it leaves behind (captions, bylines, widgets).
@@ -402,6 +407,7 @@ def clean(page: Page, config: Config) -> None:
             if after < 2 or after < before:
                 page.remove(i, RELATED)
                 continue
+    label_copies(page, repeats)
     if all(lab is not None for lab in page.labels):
         rescue(page, feats)
 
@@ -444,6 +450,21 @@ def later_runs(scores: list[float], feats: list[Feat], blocks, after: int, limit
         out.append((cue, s, e))
         lo = e
     return out
+
+
+def label_copies(page: Page, repeats: dict[int, int]) -> None:
+    """The first kept occurrence of a passage stays; later kept copies leave as duplicates,
+    naming the span they repeat. (A removed original, a teaser say, passes the role on.)"""
+    first_kept: dict[int, int] = {}
+    for i in sorted(set(repeats) | set(repeats.values())):
+        if page.labels[i] is not None:
+            continue
+        group = repeats.get(i, i)
+        if group in first_kept:
+            src = page.blocks[first_kept[group]]
+            page.remove(i, DUPLICATE, of=[src.start, src.end])
+        else:
+            first_kept[group] = i
 
 
 def rescue(page: Page, feats: list[Feat]) -> None:

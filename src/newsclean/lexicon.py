@@ -30,7 +30,7 @@ _SHORT = {
         discussion|kommentare?|commentaires?|comentarios?|commenti|comentários?|комментарии|
         be the first to comment.*|no comments( yet)?.*|newest|oldest|most voted|sort by.*""",
     NEWSLETTER: r"""
-        (sign up|subscribe)( (now|today|here|for|to).*)?|newsletters?( sign ?up)?|get (our|the) newsletter.*|
+        (sign up|subscribe)( (now|today|here|for|to).*)?|newsletters?( sign ?up)?|join our (newsletter|mailing list)|get (our|the) newsletter.*|
         subscription|subscriptions|subscribe to .*|abonnieren|s'abonner|suscríbete|iscriviti|assine|
         (already a subscriber|already have an account).*|log ?in|sign ?in|register|create (an )?account|
         my account|manage (subscriptions|preferences|cookies)|accept( all)?( cookies)?|reject all|got it|
@@ -52,7 +52,7 @@ _SHORT = {
         related( (articles?|stories|news|posts|content|coverage|topics|links|reading))?|read (more|next|also)|
         more (from|on|about|in|stories|news|articles|like this).*|also read|see also|recommended( for you)?|
         you (may|might) (also )?like|don't miss|further reading|most (popular|read|viewed|shared|commented)|
-        top stories|editor'?s picks?|what to read next|up next|in (other|case you missed).*|popular( now)?|
+        top stories|editors?'?s?’? picks?|what to read next|up next|in (other|case you missed).*|popular( now)?|
         lire aussi|leia (também|mais)|mehr zum thema|lee también|leggi anche|читайте также|по теме""",
 }
 def _group(reason: str) -> str:

@@ -1,18 +1,13 @@
-"""Stage 4, segment: passages a page prints twice, and stories appended after its own.
+"""Stage 4, segment: stories appended after the page's own.
 
-1. Passage dedup: a kept paragraph that repeats an earlier one — exactly after
-   typography folding (quotes, dashes, spaces, case), as a cut copy ("…", or a prefix),
-   or nearly (Jaccard of word 3-grams, MinHash-style shingles) — leaves with reason
-   ``duplicate`` and the span it repeats. The first occurrence stays.
-2. Story boundaries: a headline that opens a new story (followed by a date or byline,
-   printed twice, or over a dateline such as "ISLAMABAD:") where the text after it shares
-   little vocabulary with the story so far. A long single article, whose sections keep
-   talking about the same people and places, is not split.
+A boundary is where the body is interrupted (by a headline, a date, a widget, another
+site's chrome) and the text after it shares little vocabulary with the story so far. A
+headline followed by a date or byline, printed twice, or over a dateline ("ISLAMABAD:")
+marks a likely place and allows a looser test; elsewhere the vocabulary must differ more.
+A long single article, whose sections keep talking about the same people and places, is
+not split. (Passages printed twice are found by the cleaner, see newsclean.passages.)
 """
 from __future__ import annotations
-
-import unicodedata
-from collections import Counter
 
 import regex
 
@@ -20,15 +15,8 @@ from .clean import DATELINE_RE, _stoplist
 from .config import Config
 from .records import APPENDED, DUPLICATE, METADATA, RELATED, Page, Story, normalize_ws
 
-_FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
-                       "–": "-", "—": "-", "−": "-", "\u00a0": " ", "…": "..."})
 _WORDS = regex.compile(r"\w+")
-_ELLIPSIS = regex.compile(r"\s*(\.\.\.|…)\s*$")
 
-MIN_DUP_CHARS = 40  # shorter lines (a subhead, "Meal 1") legitimately recur in a body
-LONE_DUP_CHARS = 100
-NEAR_JACCARD = 0.8
-PREFIX_SHARE = 0.5  # a cut copy keeps at least half of the paragraph it repeats
 # Content words shared, over the smaller side. Halves of one article share 0.24 (median,
 # 0.14 at the 10th percentile); a story and an unrelated one appended to it 0.03 (0.11).
 TOPIC_OVERLAP = 0.15  # where a headline with a date, a repeat or a dateline marks the place
@@ -36,64 +24,6 @@ TOPIC_OVERLAP_NO_CUE = 0.08  # anywhere else prose is interrupted
 MIN_STORY_PROSE = 2  # prose paragraphs each side of a boundary
 MIN_STORY_WORDS = 25  # distinct content words each side
 MIN_STORY_WORDS_NO_CUE = 40  # …where nothing but the vocabulary marks the place
-
-
-def fold(text: str) -> str:
-    """Typography-insensitive form: NFKC, curly to straight quotes, dashes, case, spaces."""
-    t = unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
-    return " ".join(_WORDS.findall(t))
-
-
-def shingles(words: list[str], n: int = 3) -> set[tuple[str, ...]]:
-    if len(words) < n:
-        return {tuple(words)}
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
-
-
-def dedup_passages(page: Page) -> None:
-    """Label later copies of kept paragraphs as duplicates of the first.
-
-    A naive scrape prints hidden copies of whole blocks, so there every later copy goes.
-    In text a DOM extractor chose, repeats are the article's own: a paragraph printed three
-    times or more (an interview's question, a list's refrain) stays, and one of under
-    LONE_DUP_CHARS is taken only inside a repeated block (next to another repeat)."""
-    recurring = Counter(fold(b.text) for i, b in enumerate(page.blocks)
-                        if page.labels[i] is None and len(b.text) >= MIN_DUP_CHARS)
-    keep_recurring = bool(page.source.get("extractor"))
-    seen: dict[str, int] = {}
-    earlier: list[tuple[int, str, set]] = []  # (block, folded text, shingles) of long kept paragraphs
-    found: dict[int, int] = {}  # later block → the block it repeats
-    order: list[int] = []  # kept blocks considered, in page order
-    for i, b in enumerate(page.blocks):
-        if page.labels[i] is not None or len(b.text) < MIN_DUP_CHARS:
-            continue
-        order.append(i)
-        if keep_recurring and recurring[fold(b.text)] >= 3:
-            continue
-        cut = bool(_ELLIPSIS.search(b.text))
-        key = fold(_ELLIPSIS.sub("", b.text))
-        first = seen.get(key)
-        if first is None:
-            sh = shingles(key.split())
-            for j, other, osh in earlier:
-                if (cut or len(key) < len(other)) and other.startswith(key) and len(key) >= PREFIX_SHARE * len(other):
-                    first = j
-                    break
-                if len(sh & osh) >= NEAR_JACCARD * len(sh | osh):
-                    first = j
-                    break
-            if first is None:
-                seen[key] = i
-                earlier.append((i, key, sh))
-                continue
-        found[i] = first
-    for pos, i in enumerate(order):
-        if i not in found:
-            continue
-        in_block = (pos > 0 and order[pos - 1] in found) or (pos + 1 < len(order) and order[pos + 1] in found)
-        if not keep_recurring or len(page.blocks[i].text) >= LONE_DUP_CHARS or in_block:
-            src = page.blocks[found[i]]
-            page.remove(i, DUPLICATE, of=[src.start, src.end])
 
 
 def content_words(page: Page, idx) -> set[str]:
@@ -132,7 +62,11 @@ def gap_boundaries(page: Page, start: int, end: int) -> list[tuple[int, bool]]:
             dated = any(kinds[j] == "meta" for j in gap)
             twice = any(blocks[a].text == blocks[b].text for a in gap for b in gap if a < b)
             dateline = DATELINE_RE.match(blocks[i].text) is not None
-            out.append((prev_kept + 1, bool(heads) and (dated or twice or dateline)))
+            # A subhead alone is an article's own section break; another page's story
+            # arrives with some chrome of its own (a widget, a caption, a date).
+            chrome = sum(1 for j in gap if page.labels[j] is not None or kinds[j] in ("chrome", "meta"))
+            if chrome or len(gap) >= 2:
+                out.append((prev_kept + 1, bool(heads) and (dated or twice or dateline)))
         if page.labels[i] is None:
             prev_kept = i
     return out
@@ -157,8 +91,6 @@ def segment(page: Page, config: Config) -> None:
     """Label in-page duplicates and assign each block to a story (page.story)."""
     if not page.blocks:
         return
-    if config.inpage_dedup:
-        dedup_passages(page)
     if not page.runs:
         return
     _, s0, e0 = page.runs[0]

@@ -1,0 +1,80 @@
+"""Passages a page prints more than once (a headline twice, a caption twice, a whole
+block of the article again), found before the body is chosen, so that a copy never
+outweighs its original.
+
+A copy is exact after typography folding (curly and straight quotes, dashes, non-breaking
+spaces, case), a cut copy (ending in "…", or a prefix of at least half the original), or
+nearly the same (Jaccard of word 3-grams ≥ 0.8).
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+
+import regex
+
+_FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
+                       "–": "-", "—": "-", "−": "-", "\u00a0": " ", "…": "..."})
+_WORDS = regex.compile(r"\w+")
+_ELLIPSIS = regex.compile(r"\s*(\.\.\.|…)\s*$")
+
+MIN_CHARS = 40  # shorter lines (a subhead, "Meal 1") legitimately recur in a body
+LONE_CHARS = 100
+NEAR_JACCARD = 0.8
+PREFIX_SHARE = 0.5  # a cut copy keeps at least half of the paragraph it repeats
+
+
+def fold(text: str) -> str:
+    """Typography-insensitive form: NFKC, curly to straight quotes, dashes, case, spaces."""
+    t = unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
+    return " ".join(_WORDS.findall(t))
+
+
+def shingles(words: list[str], n: int = 3) -> set[tuple[str, ...]]:
+    if len(words) < n:
+        return {tuple(words)}
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def find_repeats(texts: list[str], eligible: list[bool], article_text: bool = False) -> dict[int, int]:
+    """Map each later copy to the earliest block it repeats.
+
+    A naive scrape prints hidden copies of whole blocks, so there every later copy counts.
+    In ``article_text`` (what a DOM extractor kept) repeats are the article's own: a
+    paragraph printed three times or more (an interview's question, a list's refrain) is
+    no copy, and one under LONE_CHARS counts only inside a repeated block."""
+    idx = [i for i, t in enumerate(texts) if eligible[i] and len(t) >= MIN_CHARS]
+    folded = {i: fold(_ELLIPSIS.sub("", texts[i])) for i in idx}
+    recurring = Counter(folded.values())
+    seen: dict[str, int] = {}
+    earlier: list[tuple[int, str, set]] = []
+    found: dict[int, int] = {}
+    for i in idx:
+        key = folded[i]
+        if article_text and recurring[key] >= 3:
+            continue
+        first = seen.get(key)
+        if first is None:
+            cut = bool(_ELLIPSIS.search(texts[i]))
+            sh = shingles(key.split())
+            for j, other, osh in earlier:
+                if (cut or len(key) < len(other)) and other.startswith(key) and len(key) >= PREFIX_SHARE * len(other):
+                    first = j
+                    break
+                if len(sh & osh) >= NEAR_JACCARD * len(sh | osh):
+                    first = j
+                    break
+            if first is None:
+                seen[key] = i
+                earlier.append((i, key, sh))
+                continue
+        found[i] = first
+    if not article_text:
+        return found
+    out = {}
+    for pos, i in enumerate(idx):
+        if i in found:
+            in_block = (pos > 0 and idx[pos - 1] in found) or (pos + 1 < len(idx) and idx[pos + 1] in found)
+            if len(texts[i]) >= LONE_CHARS or in_block:
+                out[i] = found[i]
+    return out
