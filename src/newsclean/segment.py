@@ -9,6 +9,9 @@ not split. (Passages printed twice are found by the cleaner, see newsclean.passa
 """
 from __future__ import annotations
 
+import math
+from collections import Counter
+
 import regex
 
 from .clean import DATELINE_RE, _stoplist
@@ -19,37 +22,44 @@ _WORDS = regex.compile(r"\w+")
 
 # Content words shared, over the smaller side. Halves of one article share 0.24 (median,
 # 0.14 at the 10th percentile); a story and an unrelated one appended to it 0.03 (0.11).
-TOPIC_OVERLAP = 0.15  # where a headline with a date, a repeat or a dateline marks the place
-TOPIC_OVERLAP_NO_CUE = 0.08  # anywhere else prose is interrupted
+# Names (capitalised words) move on too. The more a place looks like a seam between two
+# pages, the looser the test: (distinct content words each side, words, names) limits.
+STRONG, CUE, WIDE, NARROW = "strong", "cue", "wide", "narrow"
+WIDE_GAP = 4  # lines between two paragraphs: another page's chrome, not a subhead
+LIMITS = {STRONG: (25, 0.35), CUE: (25, 0.10), WIDE: (30, 0.08), NARROW: (40, 0.05)}
 MIN_STORY_PROSE = 2  # prose paragraphs each side of a boundary
-MIN_STORY_WORDS = 25  # distinct content words each side
-MIN_STORY_WORDS_NO_CUE = 40  # …where nothing but the vocabulary marks the place
 
 
-def content_words(page: Page, idx) -> set[str]:
+def content_words(page: Page, idx) -> Counter:
+    """Term frequencies of the content words (no stopwords, digits or short words)."""
     stop = _stoplist(page.lang)
-    out = set()
+    out: Counter = Counter()
     for i in idx:
         for w in _WORDS.findall(page.blocks[i].text.casefold()):
             if len(w) > 2 and w not in stop and not w.isdigit():
-                out.add(w)
+                out[w] += 1
     return out
 
 
-def overlap(a: set[str], b: set[str]) -> float:
+def cosine(a: Counter, b: Counter) -> float:
+    """Cosine of term-frequency vectors: a story's own subject words recur, so two parts of
+    one article agree on them; words two stories merely happen to share count little."""
     if not a or not b:
         return 1.0
-    return len(a & b) / min(len(a), len(b))
+    num = sum(c * b[w] for w, c in a.items() if w in b)
+    return num / math.sqrt(sum(c * c for c in a.values()) * sum(c * c for c in b.values()))
 
 
 def _kept_prose(page: Page, lo: int, hi: int) -> list[int]:
     return [i for i in range(lo, hi) if page.labels[i] is None and page.kinds[i] == "prose"]
 
 
-def gap_boundaries(page: Page, start: int, end: int) -> list[tuple[int, bool]]:
+def gap_boundaries(page: Page, start: int, end: int) -> list[tuple[int, str]]:
     """Places in a run where another story could begin: between two kept paragraphs with
-    something else in between (a headline, a date, a widget). ``True`` marks a strong cue:
-    a headline followed by a date or byline, printed twice, or over a dateline."""
+    something else in between (a headline, a date, a widget), each with its strength:
+    CUE, a headline followed by a date or byline, printed twice, or over a dateline
+    (STRONG when two of these);
+    WIDE, a stretch of WIDE_GAP lines or more (another page's chrome); else NARROW."""
     kinds, blocks = page.kinds, page.blocks
     out = []
     prev_kept = None
@@ -65,8 +75,10 @@ def gap_boundaries(page: Page, start: int, end: int) -> list[tuple[int, bool]]:
             # A subhead alone is an article's own section break; another page's story
             # arrives with some chrome of its own (a widget, a caption, a date).
             chrome = sum(1 for j in gap if page.labels[j] is not None or kinds[j] in ("chrome", "meta"))
-            if chrome or len(gap) >= 2:
-                out.append((prev_kept + 1, bool(heads) and (dated or twice or dateline)))
+            if chrome:
+                signs = int(dated) + int(twice) + int(dateline)
+                tier = (STRONG if signs >= 2 else CUE) if heads and signs else WIDE if len(gap) >= WIDE_GAP else NARROW
+                out.append((prev_kept + 1, tier))
         if page.labels[i] is None:
             prev_kept = i
     return out
@@ -87,6 +99,20 @@ def story_title_date(page: Page, lo: int, hi: int) -> tuple[str | None, str | No
     return title, date
 
 
+def topic_shift(page: Page, before: list[int], after: list[int], cue: str) -> float | None:
+    """How much the text after a boundary shares with the story before it, when little
+    enough for a new story to begin there; None when it shares too much (or either side
+    is too short to tell). Both the vocabulary and the names (people, places) must move on."""
+    if len(before) < MIN_STORY_PROSE or len(after) < MIN_STORY_PROSE:
+        return None
+    wa, wb = content_words(page, before), content_words(page, after)
+    min_words, limit = LIMITS[cue]
+    if min(len(wa), len(wb)) < min_words:
+        return None
+    sim = cosine(wa, wb)
+    return sim if sim < limit else None
+
+
 def segment(page: Page, config: Config) -> None:
     """Label in-page duplicates and assign each block to a story (page.story)."""
     if not page.blocks:
@@ -96,7 +122,7 @@ def segment(page: Page, config: Config) -> None:
     _, s0, e0 = page.runs[0]
     # (boundary, strong cue, end of the text the new story would take)
     cands = [(b, cue, e0) for b, cue in gap_boundaries(page, s0, e0)]
-    cands += [(cue, True, e) for cue, _, e in page.runs[1:]]
+    cands += [(cue, CUE, e) for cue, _, e in page.runs[1:]]
     story_start, k = s0, 0
     taken: set[int] = set()
     while True:
@@ -104,16 +130,9 @@ def segment(page: Page, config: Config) -> None:
         for b, cue, end in cands:
             if b <= story_start or b in taken:
                 continue
-            before = _kept_prose(page, story_start, b)
-            after = _kept_prose(page, b, end)
-            if len(before) < MIN_STORY_PROSE or len(after) < MIN_STORY_PROSE:
-                continue
-            wa, wb = content_words(page, before), content_words(page, after)
-            if min(len(wa), len(wb)) < (MIN_STORY_WORDS if cue else MIN_STORY_WORDS_NO_CUE):
-                continue
-            o = overlap(wa, wb)
-            if o < (TOPIC_OVERLAP if cue else TOPIC_OVERLAP_NO_CUE) and (best is None or o < best[0]):
-                best = (o, b, end)
+            score = topic_shift(page, _kept_prose(page, story_start, b), _kept_prose(page, b, end), cue)
+            if score is not None and (best is None or score < best[0]):
+                best = (score, b, end)
         if best is None:
             break
         _, b, end = best
