@@ -141,8 +141,11 @@ def test_hard_wrapped_lines_group():
 def test_html_path_cleans_extracted_text():
     html = ("<html><head><title>Harbour vote</title></head><body><nav><a href='/'>Home</a></nav><article>"
             "<h1>Council approves harbour plan</h1>"
-            + "".join(f"<p>The council approved the harbour plan on Tuesday after a long debate number {i}, "
-                      "officials said, and residents will be consulted again in the spring.</p>" for i in range(6))
+            + "".join(f"<p>The council approved the harbour plan on {day} after a long debate about {topic}, "
+                      f"officials said, and residents will be consulted again in {season}.</p>"
+                      for day, topic, season in [("Monday", "noise", "spring"), ("Tuesday", "traffic", "summer"),
+                                                 ("Wednesday", "dredging", "autumn"), ("Thursday", "costs", "winter"),
+                                                 ("Friday", "jobs", "March"), ("Saturday", "berths", "April")])
             + "<p>Photo: Port Authority</p></article><footer>© 2021 Herald</footer></body></html>")
     page = extract(Document("h", html, "html", {"path": "h.html"}), Config())
     clean(page, Config())

@@ -379,6 +379,10 @@ def clean(page: Page, config: Config) -> None:
         if f.meta:
             page.remove(i, METADATA)
             continue
+        if i in repeats and page.labels[repeats[i]] is None:
+            src = blocks[repeats[i]]
+            page.remove(i, DUPLICATE, of=[src.start, src.end])
+            continue
         if i < start:
             page.remove(i, NAVIGATION if not f.prose else BOILERPLATE)
             continue

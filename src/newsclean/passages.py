@@ -4,7 +4,7 @@ outweighs its original.
 
 A copy is exact after typography folding (curly and straight quotes, dashes, non-breaking
 spaces, case), a cut copy (ending in "…", or a prefix of at least half the original), or
-nearly the same (Jaccard of word 3-grams ≥ 0.8).
+nearly the same (Jaccard of word bigrams ≥ 0.7).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ _ELLIPSIS = regex.compile(r"\s*(\.\.\.|…)\s*$")
 
 MIN_CHARS = 40  # shorter lines (a subhead, "Meal 1") legitimately recur in a body
 LONE_CHARS = 100
-NEAR_JACCARD = 0.8
+NEAR_JACCARD = 0.7
 PREFIX_SHARE = 0.5  # a cut copy keeps at least half of the paragraph it repeats
 
 
@@ -30,7 +30,7 @@ def fold(text: str) -> str:
     return " ".join(_WORDS.findall(t))
 
 
-def shingles(words: list[str], n: int = 3) -> set[tuple[str, ...]]:
+def shingles(words: list[str], n: int = 2) -> set[tuple[str, ...]]:
     if len(words) < n:
         return {tuple(words)}
     return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}

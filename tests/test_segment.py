@@ -1,0 +1,68 @@
+from newsclean import Config, clean_text
+
+from .conftest import SEEDS
+
+HARBOUR = [
+    "The city council on Tuesday approved a long-delayed expansion of the harbour, ending a dispute between shipping companies and residents.",
+    "The harbour plan allows the port authority to dredge the northern basin and build two new berths for container ships.",
+    "Residents of the waterfront had argued that harbour traffic would bring noise, and the council added limits on night work at the port.",
+    "Construction at the harbour is expected to begin in the autumn, once the port authority has its permits.",
+]
+VOLCANO = [
+    "REYKJAVIK: A volcano on the peninsula erupted overnight, sending lava fountains into the sky above the lava field.",
+    "Geologists said the eruption fissure was about two kilometres long and that magma had been rising for weeks.",
+    "Nearby residents were evacuated as a precaution while scientists measured gas emissions from the volcano's vents.",
+    "The volcanic eruption is the fourth on the peninsula since magma began to move beneath the crust.",
+]
+
+
+def page(*parts):
+    return "\n\n".join(parts)
+
+
+def two_stories():
+    return page("Menu", "Harbour expansion approved", "Published March 3, 2021", *HARBOUR,
+                "Share", "Volcano erupts on peninsula", "Updated 4 March 2021", "Follow", *VOLCANO,
+                "© 2021 Herald. All rights reserved.")
+
+
+def test_appended_story_is_split_with_its_own_title_and_date():
+    recs = clean_text(two_stories())
+    assert [r["story"] for r in recs] == [0, 1]
+    assert recs[0]["title"] == "Harbour expansion approved" and recs[0]["date"] == "2021-03-03"
+    assert recs[1]["title"] == "Volcano erupts on peninsula" and recs[1]["date"] == "2021-03-04"
+    assert "volcano" not in recs[0]["text"].lower() and "harbour" not in recs[1]["text"].lower()
+    assert recs[1]["id"].endswith("#1") and recs[1]["spans"][0][0] > recs[0]["spans"][-1][1]
+
+
+def test_appended_drop_and_keep():
+    dropped = clean_text(two_stories(), config=Config(appended="drop"))
+    assert len(dropped) == 1 and "volcano" not in dropped[0]["text"].lower()
+    assert {"appended-story"} <= {r["reason"] for r in dropped[0]["removed"]}
+    kept = clean_text(two_stories(), config=Config(appended="keep"))
+    assert len(kept) == 1 and "volcano" in kept[0]["text"].lower()
+
+
+def test_a_long_article_with_subheads_is_not_split():
+    text = page("Harbour expansion approved", "Published March 3, 2021", *HARBOUR[:2], "The vote",
+                *HARBOUR[2:], "What comes next", *[p.replace("harbour", "port") for p in HARBOUR])
+    recs = clean_text(text)
+    assert len(recs) == 1
+
+
+def test_block_printed_twice_keeps_first_copy():
+    text = page("Harbour expansion approved", "Published March 3, 2021", *HARBOUR, "Thumbnail", *HARBOUR[:3])
+    [rec] = clean_text(text)
+    assert rec["text"].split("\n\n") == HARBOUR
+    dups = [r for r in rec["removed"] if r["reason"] == "duplicate"]
+    assert len(dups) == 3 and all(len(d["of"]) == 2 for d in dups)
+
+
+def test_seed_with_appended_story_and_seed_with_repeated_block():
+    recs = clean_text((SEEDS / "000_a6daadb69c98c73a.txt").read_text(encoding="utf-8"))
+    assert [r["story"] for r in recs] == [0, 1]
+    assert recs[1]["title"].startswith("Pakistan PM calls for faster CPEC") and recs[1]["date"] == "2026-02-27"
+    assert "CPEC" not in recs[0]["text"] and recs[1]["text"].startswith("• Shehbaz Sharif")
+    [rec] = clean_text((SEEDS / "002_1ecaa7de4ac13566.txt").read_text(encoding="utf-8"))
+    paras = rec["text"].split("\n\n")
+    assert len(paras) == len(set(paras)) == 10
