@@ -190,7 +190,7 @@ class Deduper:
             if bucket:
                 cands.update(bucket)
         if self.index is not None:
-            cands.update(self._pull_old(self.index.candidates(keys, e.exact)))
+            cands.update(self._pull_old(self.index.candidates(sig, keys, e.exact)))
         best = None
         for c in sorted(cands):
             if c == pos:

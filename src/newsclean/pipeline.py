@@ -22,7 +22,7 @@ import numpy as np
 from . import __version__
 from .clean import clean
 from .config import SCHEMA_VERSION, Config
-from .dedup import Deduper, shingle_hashes, signature
+from .dedup import Deduper, band_keys, shingle_hashes, signature
 from .extract import extract
 from .records import Document, Page, Reject, Story, story_record
 from .segment import segment, stories
@@ -116,6 +116,7 @@ class Stats:
     removed: Counter = field(default_factory=Counter)
     seconds: Counter = field(default_factory=Counter)
     dedup: dict = field(default_factory=dict)
+    dedup_index: dict | None = None
 
 
 class Pipeline:
@@ -197,7 +198,11 @@ class Pipeline:
         replay = _spool(signed(), hold)
         decisions = deduper.resolve()
         if self.index is not None:
-            self.index.add_all(e for e in deduper.new_entries() if e.key not in decisions)
+            t = time.perf_counter()
+            added = self.index.add_all((e for e in deduper.new_entries() if e.key not in decisions),
+                                       band_keys=lambda sig: band_keys(sig, cfg.dedup))
+            self.stats.seconds["index"] += time.perf_counter() - t
+            self.stats.dedup_index = {"added": added, "size": len(self.index)}
         self.stats.dedup = deduper.stats()
         for cut in replay:
             yield from self._emit(cut, decisions)
@@ -244,7 +249,7 @@ class Pipeline:
             "dedup": {"minhash": {"num_perm": d.num_perm, "bands": d.bands, "rows": d.rows,
                                   "scheme": d.scheme, "seed": d.seed,
                                   "shingling": f"word {d.shingle}-grams, casefolded, letters and digits"},
-                      **st.dedup},
+                      "index": st.dedup_index, **st.dedup},
             "seconds": {k: round(v, 3) for k, v in sorted(st.seconds.items())},
         }
 

@@ -1,0 +1,176 @@
+"""Persistent dedup index: signatures and LSH buckets of every story kept so far, so the
+next run deduplicates new documents against them without recomputing the old.
+
+``open_index("corpus.sqlite", cfg)`` — an embedded SQLite file (the default);
+``open_index("redis://host:6379/0", cfg)`` — datasketch's Redis storage for a team
+sharing one index. Both carry a versioned header of the MinHash parameters and refuse
+to mix sketches made with other ones.
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+import numpy as np
+import orjson
+
+from .config import DedupConfig
+from .dedup import Entry
+
+FORMAT = "newsclean-index"
+VERSION = 1
+
+
+def header(cfg: DedupConfig) -> dict:
+    return {"format": FORMAT, "version": VERSION, "num_perm": cfg.num_perm, "bands": cfg.bands,
+            "rows": cfg.rows, "scheme": cfg.scheme, "seed": cfg.seed, "shingle": cfg.shingle}
+
+
+def _check(found: dict, cfg: DedupConfig, where: str) -> None:
+    want = header(cfg)
+    if found.get("format") != FORMAT:
+        raise ValueError(f"{where} is not a newsclean index")
+    if found != want:
+        diff = {k: (found.get(k), v) for k, v in want.items() if found.get(k) != v}
+        raise ValueError(f"{where} was built with other MinHash parameters {diff} (index, this run)")
+
+
+def _signed(u: int) -> int:
+    """SQLite integers are signed 64-bit."""
+    return u - (1 << 64) if u >= 1 << 63 else u
+
+
+def _dtype(cfg: DedupConfig):
+    return np.uint32 if cfg.scheme == "affine32" else np.uint64
+
+
+class SQLiteIndex:
+    def __init__(self, path: str, cfg: DedupConfig):
+        self.cfg = cfg
+        self.db = sqlite3.connect(path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        cur = self.db.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'")
+        if cur.fetchone():
+            row = self.db.execute("SELECT value FROM meta WHERE key='header'").fetchone()
+            _check(orjson.loads(row[0]) if row else {}, cfg, path)
+        else:
+            with self.db:
+                self.db.executescript("""
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+                    CREATE TABLE entries (key TEXT PRIMARY KEY, sig BLOB, size INT, length INT, date TEXT, exact INT);
+                    CREATE TABLE buckets (band INTEGER, key TEXT);
+                    CREATE INDEX buckets_band ON buckets (band);
+                    CREATE INDEX entries_exact ON entries (exact);
+                """)
+                self.db.execute("INSERT INTO meta VALUES ('header', ?)", (orjson.dumps(header(cfg)).decode(),))
+
+    def candidates(self, sig: np.ndarray, band_keys: list[int], exact: int) -> list[str]:
+        qs = ",".join("?" * len(band_keys))
+        rows = self.db.execute(
+            f"SELECT key FROM buckets WHERE band IN ({qs}) UNION SELECT key FROM entries WHERE exact = ?",
+            [_signed(k) for k in band_keys] + [_signed(exact)])
+        return sorted(r[0] for r in rows)
+
+    def get(self, key: str) -> Entry | None:
+        row = self.db.execute("SELECT sig, size, length, date, exact FROM entries WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        sig = np.frombuffer(row[0], dtype=_dtype(self.cfg)).copy()
+        return Entry(key, -1, sig, row[1], row[2], row[3], row[4] % (1 << 64), old=True)
+
+    def add_all(self, entries: Iterable[Entry], band_keys) -> int:
+        n = 0
+        with self.db:
+            for e in entries:
+                if self.db.execute("SELECT 1 FROM entries WHERE key = ?", (e.key,)).fetchone():
+                    continue  # the same story seen again (a re-run): one entry
+                self.db.execute("INSERT INTO entries VALUES (?,?,?,?,?,?)",
+                                (e.key, e.sig.tobytes(), e.size, e.length, e.date, _signed(e.exact)))
+                self.db.executemany("INSERT INTO buckets VALUES (?,?)",
+                                    [(_signed(k), e.key) for k in band_keys(e.sig)])
+                n += 1
+        return n
+
+    def __len__(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class RedisIndex:
+    """datasketch's MinHashLSH on Redis storage, plus a hash of entries and the header."""
+
+    def __init__(self, url: str, cfg: DedupConfig, basename: str = "newsclean"):
+        import redis
+        from datasketch import MinHashLSH
+
+        self.cfg = cfg
+        u = urlsplit(url)
+        params = {"host": u.hostname or "localhost", "port": u.port or 6379,
+                  "db": int(u.path.strip("/") or 0)}
+        self.r = redis.Redis(**params)
+        self.r.ping()  # fail now, with a clear error, if no server answers
+        self.prefix = basename
+        found = self.r.get(f"{basename}:header")
+        if found is None:
+            self.r.set(f"{basename}:header", orjson.dumps(header(cfg)))
+        else:
+            _check(orjson.loads(found), cfg, url)
+        self.lsh = MinHashLSH(num_perm=cfg.num_perm, params=(cfg.bands, cfg.rows),
+                              storage_config={"type": "redis", "basename": basename.encode(), "redis": params})
+
+    def _lean(self, sig: np.ndarray):
+        from datasketch import LeanMinHash
+
+        return LeanMinHash(seed=self.cfg.seed, hashvalues=sig, scheme=self.cfg.scheme)
+
+    def candidates(self, sig: np.ndarray, band_keys: list[int], exact: int) -> list[str]:
+        keys = {k.decode() if isinstance(k, bytes) else k for k in self.lsh.query(self._lean(sig))}
+        same = self.r.hget(f"{self.prefix}:exact", str(exact))
+        if same is not None:
+            keys.add(same.decode())
+        return sorted(keys)
+
+    def get(self, key: str) -> Entry | None:
+        raw = self.r.hget(f"{self.prefix}:entries", key)
+        if raw is None:
+            return None
+        d = orjson.loads(raw)
+        sig = np.frombuffer(bytes.fromhex(d["sig"]), dtype=_dtype(self.cfg)).copy()
+        return Entry(key, -1, sig, d["size"], d["length"], d["date"], d["exact"], old=True)
+
+    def add_all(self, entries: Iterable[Entry], band_keys=None) -> int:
+        n = 0
+        with self.lsh.insertion_session() as session:
+            pipe = self.r.pipeline()
+            for e in entries:
+                if e.key in self.lsh:
+                    continue
+                session.insert(e.key, self._lean(e.sig))
+                pipe.hset(f"{self.prefix}:entries", e.key, orjson.dumps(
+                    {"sig": e.sig.tobytes().hex(), "size": e.size, "length": e.length, "date": e.date, "exact": e.exact}))
+                pipe.hsetnx(f"{self.prefix}:exact", str(e.exact), e.key)
+                n += 1
+            pipe.execute()
+        return n
+
+    def __len__(self) -> int:
+        return self.r.hlen(f"{self.prefix}:entries")
+
+    def close(self) -> None:
+        self.r.close()
+
+
+def open_index(where: str, cfg: DedupConfig):
+    """An index at a SQLite path or a redis:// URL. ValueError on mismatched parameters,
+    ConnectionError when no Redis server answers."""
+    if where.startswith(("redis://", "rediss://")):
+        import redis
+
+        try:
+            return RedisIndex(where, cfg)
+        except redis.exceptions.ConnectionError as exc:
+            raise ConnectionError(f"no Redis server at {where}: {exc}") from None
+    return SQLiteIndex(where, cfg)
