@@ -1,0 +1,79 @@
+import numpy as np
+from datasketch import MinHash
+
+from newsclean import DedupConfig
+from newsclean.dedup import Deduper, estimate, Entry, exact_key, shingle_hashes, signature, band_keys
+
+CFG = DedupConfig()
+STORY = ("The regional water board approved a plan on Monday to rebuild the old reservoir dam, which engineers "
+         "say has been leaking for more than a decade. The work will take three years and cost about 40 million "
+         "euros, the board said in a statement. Farmers downstream welcomed the decision but asked for a say in "
+         "how water will be released during the construction. The dam was built in 1958 and last repaired in 1990. "
+         "Environmental groups said they would study the plan before deciding whether to challenge it in court.")
+OTHER = ("A new ferry line will connect the two islands from next spring, the transport ministry said, cutting "
+         "the crossing time to forty minutes and replacing the ageing boats that have served the route since the "
+         "1980s. Tickets will cost the same as today, and residents will get a discount card for daily trips.")
+
+
+def test_vectorised_signature_equals_datasketch():
+    h = shingle_hashes(STORY, 5)
+    ours = signature(h, CFG)
+    ref = MinHash(num_perm=CFG.num_perm, seed=CFG.seed, scheme="affine32", hashfunc=lambda x: x)
+    ref.update_batch(h.tolist())
+    assert ours.dtype == ref.hashvalues.dtype
+    assert np.array_equal(ours, ref.hashvalues)
+
+
+def test_shingles_ignore_case_and_punctuation():
+    assert np.array_equal(shingle_hashes("The Dam, rebuilt!", 2), shingle_hashes("the dam rebuilt", 2))
+    assert exact_key("The Dam, rebuilt!") == exact_key("the   dam rebuilt")
+
+
+def test_band_keys_are_deterministic_and_per_band():
+    sig = signature(shingle_hashes(STORY, 5), CFG)
+    keys = band_keys(sig, CFG)
+    assert len(keys) == CFG.bands and keys == band_keys(sig.copy(), CFG)
+    assert len(set(keys)) == CFG.bands
+
+
+def entry(key, text, seq):
+    h = shingle_hashes(text, CFG.shingle)
+    return key, text, None, signature(h, CFG), int(h.size)
+
+
+def test_containment_of_a_truncated_copy():
+    full, cut = entry("f", STORY, 0), entry("c", STORY[: int(len(STORY) * 0.65)], 1)
+    ef = Entry("f", 0, full[3], full[4], len(STORY), None, 0)
+    ec = Entry("c", 1, cut[3], cut[4], len(cut[1]), None, 1)
+    j, contain = estimate(ef, ec)
+    assert j < 0.8 and contain >= 0.9
+
+
+def test_truncated_copy_points_to_the_full_story_whatever_the_order():
+    d = Deduper(CFG)
+    d.add(*entry("cut#0", STORY[: int(len(STORY) * 0.7)], 0))
+    d.add(*entry("other#0", OTHER, 1))
+    d.add(*entry("full#0", STORY, 2))
+    d.add(*entry("edited#0", STORY.replace("Monday", "Sunday").replace("1958", "1957"), 3))  # same length: first seen wins
+    out = d.resolve()
+    assert out["cut#0"][0] == "full#0" and out["edited#0"][0] == "full#0"
+    assert "full#0" not in out and "other#0" not in out
+    assert 0.5 <= out["cut#0"][1] <= 1.0
+    assert d.histogram == {3: 1, 1: 1}
+
+
+def test_shared_boilerplate_alone_does_not_join_stories():
+    tail = " Sign up for our newsletter to get the day's top stories delivered to your inbox every morning."
+    d = Deduper(CFG)
+    d.add(*entry("a#0", STORY + tail, 0))
+    d.add(*entry("b#0", OTHER + tail, 1))
+    assert d.resolve() == {}
+
+
+def test_exact_copy_and_representative_rules():
+    d = Deduper(CFG)
+    d.add("x#0", STORY, "2020-01-02", *entry("", STORY, 0)[3:])
+    d.add("y#0", STORY, "2020-01-01", *entry("", STORY, 0)[3:])
+    # same length: the earlier date wins
+    assert d.resolve() == {"x#0": ("y#0", 1.0)}
+    assert d.stats()["matched"] == {"exact": 1}
