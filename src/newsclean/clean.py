@@ -19,7 +19,9 @@ The headline (also where printed twice) and the date are lifted into the record.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 from urllib.parse import urlsplit
 from functools import lru_cache
 
@@ -55,6 +57,7 @@ MARKER = 200
 ISOLATED_WEIGHT = 0.35
 LIST_MIN = 3
 LIST_CAPS = 0.0
+LANGUAGE_SAMPLE = 600  # words enough to tell a page's language
 LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Russian", "Polish",
              "Swedish", "Danish", "Norwegian_Bokmal", "Finnish", "Czech", "Turkish", "Indonesian", "Romanian",
              "Hungarian", "Ukrainian", "Greek", "Korean", "Vietnamese", "Catalan", "Croatian", "Arabic")
@@ -75,11 +78,13 @@ def page_language(words_per_block: list[list[str]]) -> str:
     """The language (of jusText's stoplists) whose stopwords the page uses most."""
     table = _stopword_langs()
     hits = [0] * len(LANGUAGES)
-    counts: dict[str, int] = {}
-    for words in words_per_block:
-        for w in words:
-            counts[w] = counts.get(w, 0) + 1
-    for w, c in counts.items():
+    sample, seen = [], 0
+    for words in sorted(words_per_block, key=len, reverse=True):  # the prose tells; menus don't
+        sample.append(words)
+        seen += len(words)
+        if seen > LANGUAGE_SAMPLE:
+            break
+    for w, c in Counter(chain.from_iterable(sample)).items():
         for li in table.get(w.lower(), ()):
             hits[li] += c
     best = max(range(len(LANGUAGES)), key=lambda i: (hits[i], -i))

@@ -4,30 +4,33 @@ outweighs its original.
 
 A copy is exact after typography folding (curly and straight quotes, dashes, non-breaking
 spaces, case), a cut copy (ending in "…", or a prefix of at least half the original), or
-nearly the same (Jaccard of word bigrams ≥ 0.7).
+nearly the same (Jaccard of word bigrams ≥ 0.7) with the same first or last words.
 """
 from __future__ import annotations
 
 import unicodedata
 from collections import Counter
 
+import re
+
 import regex
 
 _FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
                        "–": "-", "—": "-", "−": "-", "\u00a0": " ", "…": "..."})
-_WORDS = regex.compile(r"\w+")
+_WORDS = re.compile(r"\w+")
 _ELLIPSIS = regex.compile(r"\s*(\.\.\.|…)\s*$")
 
 MIN_CHARS = 40  # shorter lines (a subhead, "Meal 1") legitimately recur in a body
 LONE_CHARS = 100
 NEAR_JACCARD = 0.7
 PREFIX_SHARE = 0.5  # a cut copy keeps at least half of the paragraph it repeats
+END_WORDS = 4
 
 
 def fold(text: str) -> str:
     """Typography-insensitive form: NFKC, curly to straight quotes, dashes, case, spaces."""
-    t = unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
-    return " ".join(_WORDS.findall(t))
+    t = text if text.isascii() else unicodedata.normalize("NFKC", text).translate(_FOLD)
+    return " ".join(_WORDS.findall(t.casefold()))
 
 
 def shingles(words: list[str], n: int = 2) -> set[tuple[str, ...]]:
@@ -47,7 +50,9 @@ def find_repeats(texts: list[str], eligible: list[bool], article_text: bool = Fa
     folded = {i: fold(_ELLIPSIS.sub("", texts[i])) for i in idx}
     recurring = Counter(folded.values())
     seen: dict[str, int] = {}
-    earlier: list[tuple[int, str, set]] = []
+    # A copy that is not exact keeps its first or its last words (a cut copy, a light
+    # edit): those are the keys candidates are looked up by, before any Jaccard is paid.
+    by_end: dict[str, list[int]] = {}
     found: dict[int, int] = {}
     for i in idx:
         key = folded[i]
@@ -55,18 +60,25 @@ def find_repeats(texts: list[str], eligible: list[bool], article_text: bool = Fa
             continue
         first = seen.get(key)
         if first is None:
-            cut = bool(_ELLIPSIS.search(texts[i]))
-            sh = shingles(key.split())
-            for j, other, osh in earlier:
-                if (cut or len(key) < len(other)) and other.startswith(key) and len(key) >= PREFIX_SHARE * len(other):
-                    first = j
-                    break
-                if len(sh & osh) >= NEAR_JACCARD * len(sh | osh):
-                    first = j
-                    break
+            words = key.split()
+            ends = ("<" + " ".join(words[:END_WORDS]), ">" + " ".join(words[-END_WORDS:]))
+            cands = sorted({j for e in ends for j in by_end.get(e, ())})
+            if cands:
+                cut = bool(_ELLIPSIS.search(texts[i]))
+                sh = shingles(words)
+                for j in cands:
+                    other = folded[j]
+                    if (cut or len(key) < len(other)) and other.startswith(key) and len(key) >= PREFIX_SHARE * len(other):
+                        first = j
+                        break
+                    osh = shingles(other.split())
+                    if len(sh & osh) >= NEAR_JACCARD * len(sh | osh):
+                        first = j
+                        break
             if first is None:
                 seen[key] = i
-                earlier.append((i, key, sh))
+                for e in ends:
+                    by_end.setdefault(e, []).append(i)
                 continue
         found[i] = first
     if not article_text:

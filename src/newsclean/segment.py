@@ -10,7 +10,9 @@ not split. (Passages printed twice are found by the cleaner, see newsclean.passa
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
+from itertools import chain
 
 import regex
 
@@ -18,7 +20,7 @@ from .clean import DATELINE_RE, _stoplist
 from .config import Config
 from .records import APPENDED, DUPLICATE, METADATA, RELATED, Page, Story, normalize_ws
 
-_WORDS = regex.compile(r"\w+")
+_WORDS = re.compile(r"\w+")
 
 # Content words shared, over the smaller side. Halves of one article share 0.24 (median,
 # 0.14 at the 10th percentile); a story and an unrelated one appended to it 0.03 (0.11).
@@ -30,15 +32,19 @@ LIMITS = {STRONG: (25, 0.35), CUE: (25, 0.10), WIDE: (30, 0.08), NARROW: (40, 0.
 MIN_STORY_PROSE = 2  # prose paragraphs each side of a boundary
 
 
-def content_words(page: Page, idx) -> Counter:
+def block_terms(page: Page, i: int, cache: dict) -> list[str]:
+    got = cache.get(i)
+    if got is None:
+        stop = _stoplist(page.lang)
+        got = cache[i] = [w for w in _WORDS.findall(page.blocks[i].text.casefold())
+                          if len(w) > 2 and w not in stop and not w.isdigit()]
+    return got
+
+
+def content_words(page: Page, idx, cache: dict | None = None) -> Counter:
     """Term frequencies of the content words (no stopwords, digits or short words)."""
-    stop = _stoplist(page.lang)
-    out: Counter = Counter()
-    for i in idx:
-        for w in _WORDS.findall(page.blocks[i].text.casefold()):
-            if len(w) > 2 and w not in stop and not w.isdigit():
-                out[w] += 1
-    return out
+    cache = {} if cache is None else cache
+    return Counter(chain.from_iterable(block_terms(page, i, cache) for i in idx))
 
 
 def cosine(a: Counter, b: Counter) -> float:
@@ -99,13 +105,13 @@ def story_title_date(page: Page, lo: int, hi: int) -> tuple[str | None, str | No
     return title, date
 
 
-def topic_shift(page: Page, before: list[int], after: list[int], cue: str) -> float | None:
+def topic_shift(page: Page, before: list[int], after: list[int], cue: str, cache: dict | None = None) -> float | None:
     """How much the text after a boundary shares with the story before it, when little
     enough for a new story to begin there; None when it shares too much (or either side
     is too short to tell). Both the vocabulary and the names (people, places) must move on."""
     if len(before) < MIN_STORY_PROSE or len(after) < MIN_STORY_PROSE:
         return None
-    wa, wb = content_words(page, before), content_words(page, after)
+    wa, wb = content_words(page, before, cache), content_words(page, after, cache)
     min_words, limit = LIMITS[cue]
     if min(len(wa), len(wb)) < min_words:
         return None
@@ -124,13 +130,14 @@ def segment(page: Page, config: Config) -> None:
     cands = [(b, cue, e0) for b, cue in gap_boundaries(page, s0, e0)]
     cands += [(cue, CUE, e) for cue, _, e in page.runs[1:]]
     story_start, k = s0, 0
+    terms: dict[int, Counter] = {}  # block → its content-word counts, computed once
     taken: set[int] = set()
     while True:
         best = None
         for b, cue, end in cands:
             if b <= story_start or b in taken:
                 continue
-            score = topic_shift(page, _kept_prose(page, story_start, b), _kept_prose(page, b, end), cue)
+            score = topic_shift(page, _kept_prose(page, story_start, b), _kept_prose(page, b, end), cue, terms)
             if score is not None and (best is None or score < best[0]):
                 best = (score, b, end)
         if best is None:
