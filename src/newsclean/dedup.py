@@ -13,14 +13,15 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+import re
+
 import numpy as np
-import regex
 import xxhash
 from datasketch import MinHash
 
 from .config import DedupConfig
 
-_WORD = regex.compile(r"[\p{L}\p{N}]+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits (stdlib re: Unicode-aware and fast)
 _U64 = np.uint64
 _ROLL = _U64(0x9E3779B97F4A7C15)  # odd multiplier of the polynomial shingle hash
 

@@ -157,13 +157,15 @@ class Pipeline:
 
         def observed():
             for p in pages:
-                if isinstance(p, Page):
-                    counter.observe(p.site, {line_hash(b.text) for b in p.blocks})
+                if isinstance(p, Page) and p.site is not None:
+                    p.line_hashes = [line_hash(b.text) for b in p.blocks]
+                    counter.observe(p.site, set(p.line_hashes))
                 yield p
         replay = _spool(observed(), hold)
         for p in replay:
             if isinstance(p, Page):
-                p.template = counter.template_blocks(p.site, p.blocks)
+                p.template = counter.template_blocks(p.site, p.blocks, p.line_hashes)
+                p.line_hashes = []
             yield p
 
     def run(self, items: Iterable[Document | Reject]) -> Iterator[tuple[str, dict]]:

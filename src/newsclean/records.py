@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import regex
-
 # Removal reasons, one vocabulary for every stage (documented in the README).
 NAVIGATION = "navigation"
 CAPTION = "caption"
@@ -28,14 +26,11 @@ BOILERPLATE = "boilerplate"  # chrome that fits no narrower reason
 REASONS = (NAVIGATION, CAPTION, SHARE, METADATA, SIDEBAR, COMMENTS, RELATED, TEMPLATE,
            DUPLICATE, APPENDED, NEWSLETTER, FOOTER, ADVERT, BOILERPLATE)
 
-_WS = regex.compile(r"\s+")
-
-
 def normalize_ws(s: str) -> str:
-    """The documented whitespace normalisation: runs of white space (including NBSP and
-    line breaks) become one space; ends are stripped. A kept span of the source, so
-    normalised, is exactly its paragraph of ``text``."""
-    return _WS.sub(" ", s).strip()
+    """The documented whitespace normalisation: runs of white space (anything
+    ``str.isspace`` calls space, NBSP and line breaks included) become one space; ends are
+    stripped. A kept span of the source, so normalised, is exactly its paragraph of ``text``."""
+    return " ".join(s.split())
 
 
 @dataclass
@@ -99,6 +94,7 @@ class Page:
     notes: list[dict | None] = field(default_factory=list)
     story: list[int] = field(default_factory=list)
     template: frozenset[int] = frozenset()  # block indices that are site template lines
+    line_hashes: list[int] = field(default_factory=list)  # per block, for the template counts
     story_meta: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)  # k → (title, date)
     # Set by the cleaner for the segmenter: the body runs as (cue, start, end) — cue is the
     # headline announcing a run after the first, or None — and each block's kind:

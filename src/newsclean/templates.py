@@ -45,13 +45,14 @@ class TemplateCounter:
             for h in [h for h, c in table.items() if c < 2]:
                 del table[h]
 
-    def template_blocks(self, site: str | None, blocks: list[Block]) -> frozenset[int]:
+    def template_blocks(self, site: str | None, blocks: list[Block], hashes: list[int] | None = None) -> frozenset[int]:
         if site is None or site not in self.lines:
             return frozenset()
         table, n = self.lines[site], self.docs[site]
+        hashes = hashes or [line_hash(b.text) for b in blocks]
         out = set()
         for i, b in enumerate(blocks):
-            c = table.get(line_hash(b.text), 0)
+            c = table.get(hashes[i], 0)
             if c >= self.min_docs and (not is_prose(b.text) or c >= self.min_share * n):
                 out.add(i)
         return frozenset(out)
