@@ -74,12 +74,14 @@ def _stopword_langs() -> dict[str, tuple[int, ...]]:
     return {w: tuple(v) for w, v in table.items()}
 
 
-def page_language(words_per_block: list[list[str]]) -> str:
-    """The language (of jusText's stoplists) whose stopwords the page uses most."""
+def page_language(blocks) -> str:
+    """The language (of jusText's stoplists) whose stopwords the page uses most, judged on
+    its longest blocks: the prose tells, menus don't."""
     table = _stopword_langs()
     hits = [0] * len(LANGUAGES)
     sample, seen = [], 0
-    for words in sorted(words_per_block, key=len, reverse=True):  # the prose tells; menus don't
+    for b in sorted(blocks, key=lambda b: len(b.text), reverse=True):
+        words = block_words(b.text)
         sample.append(words)
         seen += len(words)
         if seen > LANGUAGE_SAMPLE:
@@ -307,8 +309,7 @@ def clean(page: Page, config: Config) -> None:
     blocks = page.blocks
     if not blocks:
         return
-    words = [block_words(b.text) for b in blocks]
-    lang = page_language(words)
+    lang = page_language(blocks)
     stoplist = _stoplist(lang)
     feats: list[Feat] = [None] * len(blocks)  # type: ignore[list-item]
     share = [1.0] * len(blocks)
@@ -411,8 +412,9 @@ def clean(page: Page, config: Config) -> None:
             # A subhead announces what follows; a link to another story echoes what came before.
             nxt = next((j for j in range(i + 1, run_end) if not feats[j].meta and not feats[j].chrome), None)
             prv = next((j for j in range(i - 1, run_start - 1, -1) if not feats[j].meta and not feats[j].chrome), None)
-            after = _overlap(words[i], words[nxt], stoplist) if nxt is not None else 0
-            before = _overlap(words[i], words[prv], stoplist) if prv is not None else 0
+            own = block_words(b.text)
+            after = _overlap(own, block_words(blocks[nxt].text), stoplist) if nxt is not None else 0
+            before = _overlap(own, block_words(blocks[prv].text), stoplist) if prv is not None else 0
             if after < 2 or after < before:
                 page.remove(i, RELATED)
                 continue

@@ -35,12 +35,18 @@ def exact_key(text: str) -> int:
     return xxhash.xxh3_64_intdigest(" ".join(words(text)).encode())
 
 
+@lru_cache(maxsize=1 << 20)
+def word_hash(word: str) -> int:
+    """64-bit hash of a word; cached, since a corpus repeats its vocabulary endlessly."""
+    return xxhash.xxh3_64_intdigest(word.encode())
+
+
 def shingle_hashes(text: str, n: int) -> np.ndarray:
     """32-bit hashes of the distinct word n-grams of ``text`` (vectorised rolling hash)."""
     toks = words(text)
     if not toks:
         return np.empty(0, dtype=np.uint32)
-    wh = np.fromiter((xxhash.xxh3_64_intdigest(t.encode()) for t in toks), dtype=_U64, count=len(toks))
+    wh = np.fromiter(map(word_hash, toks), dtype=_U64, count=len(toks))
     k = min(n, len(wh))
     m = len(wh) - k + 1
     h = wh[:m].copy()
