@@ -82,20 +82,34 @@ def edit(rng: random.Random, body: str) -> str:
     return " ".join(words)
 
 
-def generate(n_docs: int, seed: int = 7):
+def new_story(rng: random.Random, paragraphs: list[str]) -> str:
+    """An unseen story: paragraphs drawn from many real bodies (a corpus of n documents
+    needs far more stories than the evaluation set holds)."""
+    return "\n\n".join(rng.sample(paragraphs, k=min(len(paragraphs), rng.randint(6, 14))))
+
+
+def generate(n_docs: int, seed: int = 7, syndicated: float = 0.3):
+    """Scraped pages: each either a new story or (with probability ``syndicated``) a copy
+    of one published before — exact, truncated or lightly edited — on another site."""
     rng = random.Random(seed)
-    bodies = load_bodies()
+    paragraphs = [p for b in load_bodies() for p in re.split(r"\n+", b) if len(p) > 80]
     sites = [site_template(rng, k) for k in range(max(20, n_docs // 200))]
+    published: list[str] = []
     for i in range(n_docs):
         site = rng.choice(sites)
-        b = rng.randrange(len(bodies))
-        body = bodies[b]
+        if published and rng.random() < syndicated:
+            b = rng.randrange(len(published))
+            body = published[b]
+        else:
+            body = new_story(rng, paragraphs)
+            b = len(published)
+            published.append(body)
         kind = rng.random()
         if kind < 0.15:
             body = body[: int(len(body) * rng.uniform(0.6, 0.9))]
         elif kind < 0.25:
             body = edit(rng, body)
-        appended = bodies[rng.randrange(len(bodies))] if rng.random() < 0.1 else None
+        appended = new_story(rng, paragraphs) if rng.random() < 0.1 else None
         if rng.random() < 0.1:
             paras = body.split("\n\n")
             k = len(paras) // 2

@@ -13,48 +13,122 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-import re
-
 import numpy as np
 import xxhash
 from datasketch import MinHash
 
 from .config import DedupConfig
 
-_WORD = re.compile(r"[^\W_]+")  # letters and digits (stdlib re: Unicode-aware and fast)
 _U64 = np.uint64
 _ROLL = _U64(0x9E3779B97F4A7C15)  # odd multiplier of the polynomial shingle hash
+_P = _U64(0x100000001B3)  # odd base of the per-word polynomial hash
+
+
+def _inverse64(a: int) -> int:
+    x = a
+    for _ in range(6):  # Newton: each step doubles the correct low bits
+        x = (x * (2 - a * x)) % (1 << 64)
+    return x
+
+
+_PINV = _U64(_inverse64(int(_P)))
+# Word characters, byte-wise: ASCII letters and digits, and every byte of a non-ASCII
+# character (so accented and non-Latin words stay whole); common typographic punctuation
+# is turned into spaces first.
+_WORDCHAR = np.zeros(256, dtype=bool)
+_WORDCHAR[list(b"abcdefghijklmnopqrstuvwxyz0123456789")] = True
+_WORDCHAR[0x80:] = True
+_LATIN1_PUNCT = np.array([0xA0, 0xAB, 0xBB, 0xB7], dtype=np.uint8)
+_POWERS: dict[str, np.ndarray] = {}
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """P^i and P^-i mod 2^64 for i < n (grown on demand, kept)."""
+    have = _POWERS.get("p")
+    if have is None or len(have) < n:
+        size = max(n, 1 << 16, 2 * len(have) if have is not None else 0)
+        with np.errstate(over="ignore"):
+            p = np.empty(size, dtype=_U64)
+            p[0] = 1
+            p[1:] = np.cumprod(np.full(size - 1, _P, dtype=_U64))
+            q = np.empty(size, dtype=_U64)
+            q[0] = 1
+            q[1:] = np.cumprod(np.full(size - 1, _PINV, dtype=_U64))
+        _POWERS["p"], _POWERS["q"] = p, q
+    return _POWERS["p"], _POWERS["q"]
+
+
+def _text_bytes(text: str) -> bytes:
+    return text.lower().encode("utf-8", "surrogatepass")
+
+
+def _word_mask(a: np.ndarray) -> np.ndarray:
+    """1 where a byte belongs to a word. Typographic punctuation is cut out in UTF-8 form:
+    the General Punctuation block (E2 80 xx: dashes, curly quotes, ellipsis, bullets,
+    thin spaces) and NBSP, guillemets and middle dot (C2 A0/AB/BB/B7)."""
+    w = _WORDCHAR[a]
+    if a.size > 2 and a.max() >= 0x80:
+        lead = np.flatnonzero((a[:-2] == 0xE2) & (a[1:-1] == 0x80))
+        for d in range(3):
+            w[lead + d] = False
+        lead = np.flatnonzero((a[:-1] == 0xC2) & np.isin(a[1:], _LATIN1_PUNCT))
+        w[lead] = False
+        w[lead + 1] = False
+    return w.view(np.int8)
+
+
+def _word_hashes(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(start offsets, 64-bit hashes) of the words of a byte buffer, all at once: a
+    polynomial hash from prefix sums, made position-free by the inverse powers."""
+    a = np.frombuffer(buf, dtype=np.uint8)
+    if a.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=_U64)
+    w = _word_mask(a)
+    edges = np.diff(w, prepend=np.int8(0), append=np.int8(0))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    p, q = _powers(a.size + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.empty(a.size + 1, dtype=_U64)
+        prefix[0] = 0
+        np.cumsum((a.astype(_U64) + _U64(1)) * p[: a.size], dtype=_U64, out=prefix[1:])
+        h = (prefix[ends] - prefix[starts]) * q[starts]
+        h ^= h >> _U64(33)
+        h *= _U64(0xFF51AFD7ED558CCD)
+        h ^= h >> _U64(33)
+    return starts, h
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text.casefold())
+    """The tokens shingles are made of (for reading; hashing works on bytes directly)."""
+    b = _text_bytes(text)
+    a = np.frombuffer(b, dtype=np.uint8)
+    w = _word_mask(a) if a.size else np.empty(0, np.int8)
+    edges = np.diff(w, prepend=np.int8(0), append=np.int8(0))
+    return [b[s:e].decode("utf-8", "replace") for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))]
 
 
-def exact_key(text: str) -> int:
-    """Hash of the text with case, punctuation and spacing normalised away."""
-    return xxhash.xxh3_64_intdigest(" ".join(words(text)).encode())
-
-
-@lru_cache(maxsize=1 << 20)
-def word_hash(word: str) -> int:
-    """64-bit hash of a word; cached, since a corpus repeats its vocabulary endlessly."""
-    return xxhash.xxh3_64_intdigest(word.encode())
-
-
-def shingle_hashes(text: str, n: int) -> np.ndarray:
-    """32-bit hashes of the distinct word n-grams of ``text`` (vectorised rolling hash)."""
-    toks = words(text)
-    if not toks:
+def _shingles(wh: np.ndarray, n: int) -> np.ndarray:
+    """32-bit hashes of the distinct word n-grams (fewer words: the whole text is one)."""
+    if wh.size == 0:
         return np.empty(0, dtype=np.uint32)
-    wh = np.fromiter(map(word_hash, toks), dtype=_U64, count=len(toks))
-    k = min(n, len(wh))
-    m = len(wh) - k + 1
+    k = min(n, wh.size)
+    m = wh.size - k + 1
     h = wh[:m].copy()
     with np.errstate(over="ignore"):
         for j in range(1, k):
             h = h * _ROLL + wh[j:j + m]
         h ^= h >> _U64(29)
     return np.unique((h & _U64(0xFFFFFFFF)).astype(np.uint32))
+
+
+def shingle_hashes(text: str, n: int) -> np.ndarray:
+    """32-bit hashes of the distinct word n-grams of ``text``."""
+    return _shingles(_word_hashes(_text_bytes(text))[1], n)
+
+
+def exact_key(text: str) -> int:
+    """Hash of the text with case, punctuation and spacing normalised away."""
+    return xxhash.xxh3_64_intdigest(_word_hashes(_text_bytes(text))[1].tobytes())
 
 
 @lru_cache(maxsize=8)
@@ -70,6 +144,63 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
+def sketch(text: str, cfg: DedupConfig) -> tuple[np.ndarray, int, int]:
+    """(signature, distinct shingles, exact key) of one story."""
+    return sketch_many([text], cfg)[0]
+
+
+def sketch_many(texts: list[str], cfg: DedupConfig) -> list[tuple[np.ndarray, int, int]]:
+    """(signature, distinct shingles, exact key) of many stories in a few numpy calls:
+    one tokenisation pass over all their bytes, one permutation matrix, one reduceat.
+    Equal, story by story, to ``signature(shingle_hashes(text))``."""
+    if cfg.scheme != "affine32":
+        return [(signature(shingle_hashes(t, cfg.shingle), cfg), int(shingle_hashes(t, cfg.shingle).size),
+                 exact_key(t)) for t in texts]
+    bufs = [_text_bytes(t) for t in texts]
+    offsets = np.cumsum([0] + [len(b) + 1 for b in bufs])
+    starts, wh = _word_hashes(b" ".join(bufs) + b" ")
+    doc_of_word = np.searchsorted(offsets, starts, side="right") - 1
+    cuts = np.searchsorted(doc_of_word, np.arange(len(texts) + 1))
+    exact = [xxhash.xxh3_64_intdigest(wh[cuts[i]:cuts[i + 1]].tobytes()) for i in range(len(texts))]
+    k = cfg.shingle
+    counts = np.diff(cuts)
+    # n-grams over the whole batch at once; a window that crosses two stories is dropped
+    m = wh.size - k + 1
+    if m > 0:
+        h = wh[:m].copy()
+        with np.errstate(over="ignore"):
+            for j in range(1, k):
+                h = h * _ROLL + wh[j:j + m]
+            h ^= h >> _U64(29)
+        doc = doc_of_word[:m]
+        keep = doc == doc_of_word[k - 1:]
+        keyed = np.unique((doc[keep].astype(_U64) << _U64(32)) | (h[keep] & _U64(0xFFFFFFFF)))
+        kdoc = (keyed >> _U64(32)).astype(np.int64)
+        bounds_all = np.searchsorted(kdoc, np.arange(len(texts) + 1))
+        flat = (keyed & _U64(0xFFFFFFFF)).astype(np.uint32)
+    else:
+        bounds_all = np.zeros(len(texts) + 1, dtype=np.int64)
+        flat = np.empty(0, dtype=np.uint32)
+    shingled = [flat[bounds_all[i]:bounds_all[i + 1]] for i in range(len(texts))]
+    for i in np.flatnonzero((counts > 0) & (counts < k)):  # shorter than one n-gram: one shingle
+        shingled[i] = _shingles(wh[cuts[i]:cuts[i + 1]], k)
+    sizes = [int(x.size) for x in shingled]
+    a, b = permutations(cfg.num_perm, cfg.seed, cfg.scheme)
+    empty = np.full(cfg.num_perm, np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    full = [i for i, n in enumerate(sizes) if n]
+    out = [(empty.copy(), 0, exact[i]) for i in range(len(texts))]
+    if full:
+        hv = _fmix32(np.concatenate([shingled[i] for i in full]))
+        m = np.empty((len(a), hv.size), dtype=np.uint32)
+        np.multiply(a[:, None], hv[None, :], out=m)  # uint32 wrap-around is the modulo 2^32
+        np.add(m, b[:, None], out=m)
+        bounds = np.cumsum([0] + [sizes[i] for i in full[:-1]])
+        mins = np.minimum.reduceat(m, bounds, axis=1)
+        for col, i in enumerate(full):
+            out[i] = (np.ascontiguousarray(mins[:, col]), sizes[i], exact[i])
+    return out
+
+
 def signature(hashes: np.ndarray, cfg: DedupConfig) -> np.ndarray:
     """MinHash signature of 32-bit shingle hashes, scheme affine32, as datasketch computes it."""
     if cfg.scheme != "affine32":
@@ -81,19 +212,30 @@ def signature(hashes: np.ndarray, cfg: DedupConfig) -> np.ndarray:
     a, b = permutations(cfg.num_perm, cfg.seed, cfg.scheme)
     if hashes.size == 0:
         return np.full(cfg.num_perm, np.uint32(0xFFFFFFFF), dtype=np.uint32)
-    with np.errstate(over="ignore"):
-        hv = _fmix32(hashes.astype(np.uint32))
-        return (hv[:, None] * a[None, :] + b[None, :]).min(axis=0)
+    hv = _fmix32(hashes.astype(np.uint32))
+    m = np.empty((len(a), len(hv)), dtype=np.uint32)
+    np.multiply(a[:, None], hv[None, :], out=m)  # uint32 wrap-around is the modulo 2^32
+    np.add(m, b[:, None], out=m)
+    return m.min(axis=1)
+
+
+@lru_cache(maxsize=8)
+def _band_salt(bands: int) -> np.ndarray:
+    return np.arange(1, bands + 1, dtype=_U64) * _U64(0xD6E8FEB86659FD93)
 
 
 def band_keys(sig: np.ndarray, cfg: DedupConfig) -> list[int]:
-    """One 64-bit key per LSH band: a band's rows hashed together with the band number."""
-    rows = sig[: cfg.bands * cfg.rows].astype(_U64).reshape(cfg.bands, cfg.rows)
+    """One 64-bit key per LSH band: the band's rows packed into 64-bit words, mixed
+    with the band number (4 rows of 32 bits are two words)."""
+    if sig.dtype != np.uint32 or (cfg.rows * 4) % 8:
+        rows = sig[: cfg.bands * cfg.rows].astype(_U64).reshape(cfg.bands, cfg.rows)
+    else:
+        rows = np.ascontiguousarray(sig[: cfg.bands * cfg.rows]).view(_U64).reshape(cfg.bands, -1)
     with np.errstate(over="ignore"):
-        h = np.arange(cfg.bands, dtype=_U64) * _U64(0xD6E8FEB86659FD93)
-        for r in range(cfg.rows):
+        h = _band_salt(cfg.bands).copy()
+        for r in range(rows.shape[1]):
             h = (h ^ rows[:, r]) * _U64(0x9E3779B97F4A7C15)
-            h ^= h >> _U64(32)
+            h ^= h >> _U64(31)
     return h.tolist()
 
 
@@ -177,8 +319,8 @@ class Deduper:
             out.append(pos)
         return out
 
-    def add(self, key: str, text: str, date: str | None, sig: np.ndarray, size: int) -> None:
-        e = Entry(key, len(self.entries), sig, size, len(text), date, exact_key(text))
+    def add(self, key: str, text: str, date: str | None, sig: np.ndarray, size: int, exact: int | None = None) -> None:
+        e = Entry(key, len(self.entries), sig, size, len(text), date, exact_key(text) if exact is None else exact)
         pos = self._add_entry(e)
         if not text.strip():
             return

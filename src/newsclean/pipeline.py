@@ -22,13 +22,14 @@ import numpy as np
 from . import __version__
 from .clean import clean
 from .config import SCHEMA_VERSION, Config
-from .dedup import Deduper, band_keys, shingle_hashes, signature
+from .dedup import Deduper, band_keys, sketch_many
 from .extract import extract
 from .records import Document, Page, Reject, Story, story_record
 from .segment import segment, stories
 from .templates import TemplateCounter, line_hash
 
 _CONFIG: Config | None = None
+SIGN_BATCH = 16  # pages a worker cleans and signs together
 
 
 def _init_worker(config: Config) -> None:
@@ -40,7 +41,10 @@ def _extract_task(item: Document | Reject) -> tuple[Page | Reject, float]:
     if isinstance(item, Reject):
         return item, 0.0
     t = time.perf_counter()
-    return extract(item, _CONFIG), time.perf_counter() - t
+    page = extract(item, _CONFIG)
+    if _CONFIG.templates and page.site is not None:
+        page.line_hashes = [line_hash(b.text) for b in page.blocks]
+    return page, time.perf_counter() - t
 
 
 @dataclass
@@ -52,12 +56,12 @@ class Cut:
     line: int | None
     stories: list[Story]
     orphans: list[dict]  # removed spans of a page with no story left (they go to its reject)
-    sigs: list[tuple[np.ndarray, int]]
+    sigs: list[tuple[np.ndarray, int, int]]  # (signature, shingles, exact key) per story
     removed: Counter
     seconds: dict[str, float]
 
 
-def process_page(page: Page, config: Config) -> Cut:
+def process_page(page: Page, config: Config, sign: bool = True) -> Cut:
     """clean → segment → signatures for one page (pure: no corpus state)."""
     t0 = time.perf_counter()
     clean(page, config)
@@ -70,21 +74,43 @@ def process_page(page: Page, config: Config) -> Cut:
         cut[0].removed = sorted(cut[0].removed + orphans, key=lambda r: r["start"])
         orphans = []
     t2 = time.perf_counter()
-    sigs = []
-    if config.dedup.enabled:
-        for s in cut:
-            h = shingle_hashes(s.text, config.dedup.shingle)
-            sigs.append((signature(h, config.dedup), int(h.size)))
+    sigs = sketch_many([s.text for s in cut], config.dedup) if config.dedup.enabled and sign and cut else []
     t3 = time.perf_counter()
     removed = Counter(lab for lab in page.labels if lab is not None)
     return Cut(page.doc_id, page.source.get("path", ""), page.source.get("line"), cut, orphans, sigs, removed,
                {"clean": t1 - t0, "segment": t2 - t1, "signature": t3 - t2})
 
 
-def _story_task(item: Page | Reject) -> Cut | Reject:
-    if isinstance(item, Reject):
-        return item
-    return process_page(item, _CONFIG)
+def process_pages(items: list[Page | Reject], config: Config) -> list[Cut | Reject]:
+    """process_page over a batch, with the batch's signatures computed together (a few
+    large numpy calls instead of many small ones)."""
+    out = [it if isinstance(it, Reject) else process_page(it, config, sign=False) for it in items]
+    if config.dedup.enabled:
+        cuts = [c for c in out if isinstance(c, Cut) and c.stories]
+        t = time.perf_counter()
+        sigs = sketch_many([s.text for c in cuts for s in c.stories], config.dedup)
+        dt = (time.perf_counter() - t) / max(1, len(cuts))
+        pos = 0
+        for c in cuts:
+            c.sigs = sigs[pos:pos + len(c.stories)]
+            c.seconds["signature"] = dt
+            pos += len(c.stories)
+    return out
+
+
+def _story_task(items: list[Page | Reject]) -> list[Cut | Reject]:
+    return process_pages(items, _CONFIG)
+
+
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for it in items:
+        batch.append(it)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _spool(items: Iterable, hold: list) -> Iterator:
@@ -131,7 +157,7 @@ class Pipeline:
         self.pipeline_info = {"version": __version__, "schema": SCHEMA_VERSION, "config": self.config.hash()}
 
     # -- parallel map, ordered -------------------------------------------------------
-    def _map(self, fn: Callable, items: Iterable) -> Iterator:
+    def _map(self, fn: Callable, items: Iterable, chunksize: int = 8) -> Iterator:
         if self.jobs == 1:
             _init_worker(self.config)
             for it in items:
@@ -139,7 +165,7 @@ class Pipeline:
             return
         ctx = get_context("fork") if hasattr(os, "fork") else get_context()
         with ctx.Pool(self.jobs, initializer=_init_worker, initargs=(self.config,)) as pool:
-            yield from pool.imap(fn, items, chunksize=8)
+            yield from pool.imap(fn, items, chunksize=chunksize)
 
     # -- stages ----------------------------------------------------------------------
     def _pages(self, items: Iterable[Document | Reject]) -> Iterator[Page | Reject]:
@@ -158,7 +184,6 @@ class Pipeline:
         def observed():
             for p in pages:
                 if isinstance(p, Page) and p.site is not None:
-                    p.line_hashes = [line_hash(b.text) for b in p.blocks]
                     counter.observe(p.site, set(p.line_hashes))
                 yield p
         replay = _spool(observed(), hold)
@@ -181,7 +206,7 @@ class Pipeline:
         pages = self._pages(items)
         if cfg.templates:
             pages = self._with_templates(pages, hold)
-        cuts = self._map(_story_task, pages)
+        cuts = (c for batch in self._map(_story_task, _batched(pages, SIGN_BATCH), chunksize=1) for c in batch)
         if not cfg.dedup.enabled:
             for cut in cuts:
                 yield from self._emit(cut, {})
@@ -192,8 +217,8 @@ class Pipeline:
             for cut in cuts:
                 if isinstance(cut, Cut):
                     t = time.perf_counter()
-                    for s, (sig, size) in zip(cut.stories, cut.sigs):
-                        deduper.add(s.id, s.text, s.date, sig, size)
+                    for s, (sig, size, exact) in zip(cut.stories, cut.sigs):
+                        deduper.add(s.id, s.text, s.date, sig, size, exact)
                     self.stats.seconds["lsh"] += time.perf_counter() - t
                     cut.sigs = []  # signatures live in the deduper; keep the spool small
                 yield cut
