@@ -77,3 +77,22 @@ def test_exact_copy_and_representative_rules():
     # same length: the earlier date wins
     assert d.resolve() == {"x#0": ("y#0", 1.0)}
     assert d.stats()["matched"] == {"exact": 1}
+
+
+def test_batched_sketches_equal_one_by_one_and_datasketch():
+    from newsclean.dedup import sketch_many
+
+    texts = [STORY, OTHER, "", "two words", STORY[:300], "“Curly” quotes — and dashes… naïve café"]
+    for text, (sig, size, exact) in zip(texts, sketch_many(texts, CFG)):
+        h = shingle_hashes(text, CFG.shingle)
+        assert np.array_equal(sig, signature(h, CFG)) and size == h.size and exact == exact_key(text)
+        if h.size:
+            ref = MinHash(num_perm=CFG.num_perm, seed=CFG.seed, scheme="affine32", hashfunc=lambda x: x)
+            ref.update_batch(h.tolist())
+            assert np.array_equal(sig, ref.hashvalues)
+
+
+def test_typographic_punctuation_does_not_make_words():
+    from newsclean.dedup import words
+
+    assert words("“Quoted” — text… naïve\u00a0café «x»") == ["quoted", "text", "naïve", "café", "x"]
