@@ -442,9 +442,10 @@ def story_cue(blocks, feats: list[Feat], lo: int, start: int) -> int | None:
 
 
 def later_runs(scores: list[float], feats: list[Feat], blocks, after: int, limit: int) -> list[tuple[int, int, int]]:
-    """Further body runs below the first that look like stories of their own (a headline
-    with a date or dateline, three paragraphs of prose): candidates for appended stories.
-    A section heading (comments, related…) on the way ends the search."""
+    """Further body runs below the first that read like stories of their own (three
+    paragraphs of running prose), each with the headline that announces it (a headline
+    with a date, printed twice, or over a dateline), if any: candidates for appended
+    stories. A section heading (comments, related…) on the way ends the search."""
     out = []
     lo = after
     while lo < limit and len(out) < 3:
@@ -455,10 +456,10 @@ def later_runs(scores: list[float], feats: list[Feat], blocks, after: int, limit
         # Paragraphs that run on into prose: a teaser under each headline does not count.
         prose = [j for j in range(s, e) if feats[j].prose
                  and (_proseish(feats[j - 1]) or (j + 1 < len(feats) and _proseish(feats[j + 1])))]
-        cue = story_cue(blocks, feats, lo, s)
-        if cue is None or len(prose) < 3 or sum(len(blocks[j].text) for j in prose) < 500:
+        if len(prose) < 3 or sum(len(blocks[j].text) for j in prose) < 500:
             break
-        out.append((cue, s, e))
+        cue = story_cue(blocks, feats, lo, s)
+        out.append((s if cue is None else cue, s, e))  # cue == start: no headline announced it
         lo = e
     return out
 

@@ -128,7 +128,7 @@ def segment(page: Page, config: Config) -> None:
     _, s0, e0 = page.runs[0]
     # (boundary, strong cue, end of the text the new story would take)
     cands = [(b, cue, e0) for b, cue in gap_boundaries(page, s0, e0)]
-    cands += [(cue, CUE, e) for cue, _, e in page.runs[1:]]
+    cands += [(cue, CUE if cue < s else WIDE, e) for cue, s, e in page.runs[1:]]
     story_start, k = s0, 0
     terms: dict[int, Counter] = {}  # block → its content-word counts, computed once
     taken: set[int] = set()
