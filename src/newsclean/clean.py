@@ -93,6 +93,15 @@ def page_language(blocks) -> str:
     return LANGUAGES[best]
 
 
+def block_language(words: list[str]) -> str:
+    table = _stopword_langs()
+    hits = [0] * len(LANGUAGES)
+    for w in words:
+        for li in table.get(w.lower(), ()):
+            hits[li] += 1
+    return LANGUAGES[max(range(len(LANGUAGES)), key=lambda i: (hits[i], -i))]
+
+
 @lru_cache(maxsize=len(LANGUAGES))
 def _stoplist(lang: str) -> frozenset[str]:
     import justext
@@ -315,7 +324,13 @@ def clean(page: Page, config: Config) -> None:
     share = [1.0] * len(blocks)
     for group in wrapped_groups(blocks):
         if len(group) == 1:
-            feats[group[0]] = features(blocks[group[0]].text, lang)
+            f = feats[group[0]] = features(blocks[group[0]].text, lang)
+            if not f.prose and f.n_words >= 12 and f.sentence and not f.chrome and not f.meta:
+                # A paragraph in another language than the page's (a story appended from
+                # another site, a quotation) is prose in its own language.
+                own = block_language(block_words(blocks[group[0]].text))
+                if own != lang:
+                    feats[group[0]] = features(blocks[group[0]].text, own)
             continue
         joined = " ".join(blocks[j].text for j in group)
         f = features(joined, lang)
