@@ -30,6 +30,9 @@ STRONG, CUE, WIDE, NARROW = "strong", "cue", "wide", "narrow"
 WIDE_GAP = 4  # lines between two paragraphs: another page's chrome, not a subhead
 LIMITS = {STRONG: (25, 0.35), CUE: (25, 0.10), WIDE: (30, 0.08), NARROW: (40, 0.05)}
 MIN_STORY_PROSE = 2  # prose paragraphs each side of a boundary
+MIN_NEW_PROSE = 4  # …and of the new story, unless a strong cue opens it
+STORY_PROSE_SHARE = 0.5  # of the kept characters in a new story's first STORY_HEAD lines
+STORY_HEAD = 8
 
 
 def block_terms(page: Page, i: int, cache: dict) -> list[str]:
@@ -105,11 +108,22 @@ def story_title_date(page: Page, lo: int, hi: int) -> tuple[str | None, str | No
     return title, date
 
 
+def story_like(page: Page, start: int, end: int) -> bool:
+    """From its first paragraph on, reads like an article: prose most of what is kept (not
+    a footer's small print, a list of names or a list of headlines)."""
+    kept = [i for i in range(start, end) if page.labels[i] is None]
+    first = next((n for n, i in enumerate(kept) if page.kinds[i] == "prose"), len(kept))
+    kept = kept[first:first + STORY_HEAD]
+    chars = sum(len(page.blocks[i].text) for i in kept)
+    prose = sum(len(page.blocks[i].text) for i in kept if page.kinds[i] == "prose")
+    return prose >= STORY_PROSE_SHARE * chars
+
+
 def topic_shift(page: Page, before: list[int], after: list[int], cue: str, cache: dict | None = None) -> float | None:
     """How much the text after a boundary shares with the story before it, when little
     enough for a new story to begin there; None when it shares too much (or either side
     is too short to tell). Both the vocabulary and the names (people, places) must move on."""
-    if len(before) < MIN_STORY_PROSE or len(after) < MIN_STORY_PROSE:
+    if len(before) < MIN_STORY_PROSE or len(after) < (MIN_STORY_PROSE if cue == STRONG else MIN_NEW_PROSE):
         return None
     wa, wb = content_words(page, before, cache), content_words(page, after, cache)
     min_words, limit = LIMITS[cue]
@@ -136,6 +150,8 @@ def segment(page: Page, config: Config) -> None:
         best = None
         for b, cue, end in cands:
             if b <= story_start or b in taken:
+                continue
+            if not story_like(page, b, end):
                 continue
             score = topic_shift(page, _kept_prose(page, story_start, b), _kept_prose(page, b, end), cue, terms)
             if score is not None and (best is None or score < best[0]):
