@@ -30,7 +30,7 @@ STRONG, CUE, WIDE, NARROW = "strong", "cue", "wide", "narrow"
 WIDE_GAP = 4  # lines between two paragraphs: another page's chrome, not a subhead
 LIMITS = {STRONG: (25, 0.35), CUE: (25, 0.10), WIDE: (30, 0.08), NARROW: (40, 0.05)}
 MIN_STORY_PROSE = 2  # prose paragraphs each side of a boundary
-MIN_NEW_PROSE = 4  # …and of the new story, unless a strong cue opens it
+MIN_NEW_PROSE = {STRONG: 2, CUE: 3, WIDE: 4, NARROW: 4}  # …and of the new story, by cue
 STORY_PROSE_SHARE = 0.5  # of the kept characters in a new story's first STORY_HEAD lines
 STORY_HEAD = 8
 
@@ -123,7 +123,7 @@ def topic_shift(page: Page, before: list[int], after: list[int], cue: str, cache
     """How much the text after a boundary shares with the story before it, when little
     enough for a new story to begin there; None when it shares too much (or either side
     is too short to tell). Both the vocabulary and the names (people, places) must move on."""
-    if len(before) < MIN_STORY_PROSE or len(after) < (MIN_STORY_PROSE if cue == STRONG else MIN_NEW_PROSE):
+    if len(before) < MIN_STORY_PROSE or len(after) < MIN_NEW_PROSE[cue]:
         return None
     wa, wb = content_words(page, before, cache), content_words(page, after, cache)
     min_words, limit = LIMITS[cue]
