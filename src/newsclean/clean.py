@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import chain
 from urllib.parse import urlsplit
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import regex
 
@@ -122,12 +122,12 @@ class Feat:
     teaser: bool  # prose cut short with an ellipsis
     numbered: bool = False  # "3) …" or "12. …"
 
-    @property
+    @cached_property
     def prose(self) -> bool:
         return (self.n_words >= 10 and self.stop >= 0.2 and (self.sentence or self.n_words >= 25)
                 and not self.chrome)
 
-    @property
+    @cached_property
     def headline(self) -> bool:
         """Looks like a headline: a few words, no sentence ending, not chrome or a date."""
         return 3 <= self.n_words <= 25 and not self.sentence and not self.chrome and not self.meta
@@ -163,14 +163,14 @@ def features(text: str, lang: str) -> Feat:
     words = block_words(text)
     stoplist = _stoplist(lang)
     n = len(words)
-    stop = sum(1 for w in words if w.lower() in stoplist) / n if n else 0.0
+    stop = len([w for w in map(str.lower, words) if w in stoplist]) / n if n else 0.0
     cjk = len(_CJK.findall(text)) if _CJK_HINT.search(text) else 0
     if cjk >= 8:
         n = max(n, cjk // 2)
         stop = min(1.0, 2.5 * len(_CJK_FUNCTION.findall(text)) / cjk)
     letters = [w for w in words if w[0].isalpha()]
-    caps = sum(1 for w in letters if w[0].isupper()) / len(letters) if letters else 0.0
-    date = parse_date(text)
+    caps = len([w for w in letters if w[0].isupper()]) / len(letters) if letters else 0.0
+    date = parse_date(text) if n <= 24 else None  # a dated line is short; prose is not metadata
     meta = (is_meta(text, words, date) and not _TWEET_SIGNATURE.match(text)) or _author_bio(text, n)
     chrome = chrome_reason(text, n)
     return Feat(len(text), n, stop, ends_sentence(text), caps, date, meta, chrome,

@@ -10,26 +10,21 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-import regex
-
 from .config import Config
 from .records import Block, Document, Page
 
-_LINE = regex.compile(r"[^\n]+")
-_EDGE_WS = regex.compile(r"^\s+|\s+$")
 
 
 def split_blocks(text: str) -> list[Block]:
     """Every non-blank line is one block: a naive scraper renders one DOM block a line."""
     blocks = []
-    for m in _LINE.finditer(text):
-        line = m.group()
+    pos = 0
+    for line in text.split("\n"):
         stripped = line.strip()
-        if not stripped:
-            continue
-        lead = len(line) - len(line.lstrip())
-        start = m.start() + lead
-        blocks.append(Block(start, start + len(stripped), stripped))
+        if stripped:
+            start = pos + len(line) - len(line.lstrip())
+            blocks.append(Block(start, start + len(stripped), stripped))
+        pos += len(line) + 1
     return blocks
 
 
