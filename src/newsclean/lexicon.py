@@ -75,6 +75,19 @@ _PREFIX = {
 PREFIX_RE = regex.compile(r"^\W{0,3}(?:%s)" % "|".join(r"(?P<%s>%s)" % (_group(r), p) for r, p in _PREFIX.items()),
                           regex.I | regex.V1)
 _REASON_OF = {_group(r): r for r in list(_SHORT) + list(_PREFIX)}
+# The first words PREFIX_RE can match at all (and the few phrases it finds further in): a
+# cheap test that spares most paragraphs the long alternation.
+_PREFIX_START = re.compile(
+    r"\W{0,3}(?:related|read|also|see|more|recommend|watch|listen|lire|leia|mehr|lesen|auch|lee|lea|leggi|lees|"
+    r"czytaj|читайте|\d|comment|respons|repl|we|your|required|please|log|you|this|stay|necessary|functional|"
+    r"analytics|performance|advertis|other|non-necessary|cookie|sign|subscribe|get|enter|by|to continue|already|"
+    r"support|©|\(c\)|copyright|all rights|share|follow|click|sponsor|paid|promoted)")
+
+
+def _prefix_possible(text: str) -> bool:
+    low = text[:140].lower()
+    return (_PREFIX_START.match(low) is not None or "subscribe to" in low or "sign up for" in low
+            or "inbox" in low or "new window" in low)
 
 # Captions and credits, anywhere in the line.
 CAPTION_RE = regex.compile(regex.sub(r"\s*\n\s*", "", r"""(\(\s*(photo|image|picture|pic|file photo|illustration|video|graphic|credit)s?\b[^)]*\)\s*\.?$
@@ -173,7 +186,7 @@ def chrome_reason(text: str, n_words: int) -> str | None:
         m = SHORT_RE.fullmatch(t)
         if m:
             return _REASON_OF[m.lastgroup]
-    m = PREFIX_RE.match(text)
+    m = PREFIX_RE.match(text) if _prefix_possible(text) else None
     if m:
         return _REASON_OF[m.lastgroup]
     if n_words <= 14 and text.rstrip().endswith(":") and COMMENTER_RE.search(text[-24:]):

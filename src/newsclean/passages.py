@@ -27,9 +27,15 @@ PREFIX_SHARE = 0.5  # a cut copy keeps at least half of the paragraph it repeats
 END_WORDS = 4
 
 
+_ASCII_KEEP = set(b"abcdefghijklmnopqrstuvwxyz0123456789_")
+_ASCII_FOLD = bytes(c if c in _ASCII_KEEP else 32 for c in range(256))
+
+
 def fold(text: str) -> str:
     """Typography-insensitive form: NFKC, curly to straight quotes, dashes, case, spaces."""
-    t = text if text.isascii() else unicodedata.normalize("NFKC", text).translate(_FOLD)
+    if text.isascii():  # the common case, in C all the way
+        return " ".join(text.encode().lower().translate(_ASCII_FOLD).decode().split())
+    t = unicodedata.normalize("NFKC", text).translate(_FOLD)
     return " ".join(_WORDS.findall(t.casefold()))
 
 
