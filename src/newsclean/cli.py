@@ -95,7 +95,7 @@ def main() -> None:
 @click.option("-o", "--output", "outdir", default="output", show_default=True,
               help="Output folder (clean.jsonl, duplicates.jsonl, rejects.jsonl, report.json), or - for clean records on stdout.")
 @_input_options
-@click.option("--no-dedup", is_flag=True, help="Skip corpus near-duplicate detection (then records stream as they come).")
+@click.option("--no-dedup", is_flag=True, help="Skip corpus near-duplicate detection (with --no-templates too, records stream out as they come).")
 @click.option("--index", "index_path", default=None,
               help="Persistent dedup index: a SQLite file path, or redis://host:port/db. New documents are deduplicated against everything seen before.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
