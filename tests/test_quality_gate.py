@@ -3,7 +3,6 @@ when a change makes the cleaner worse on real pages from sites the rules never s
 import subprocess
 import sys
 
-import pytest
 
 from .conftest import ROOT
 

@@ -30,7 +30,7 @@ import regex
 from .config import Config
 from .passages import find_repeats
 from .lexicon import AUTHOR_BIO_RE, COMMENTER_RE, META_PREFIX_RE, RELATIVE_TIME_RE, TIME_RE, chrome_reason, parse_date
-from .records import (BOILERPLATE, CAPTION, COMMENTS, DUPLICATE, FOOTER, METADATA, NAVIGATION, NEWSLETTER, RELATED,
+from .records import (BOILERPLATE, COMMENTS, DUPLICATE, FOOTER, METADATA, NAVIGATION, NEWSLETTER, RELATED,
                       SIDEBAR, TEMPLATE, Page, normalize_ws)
 
 _WORD = re.compile(r"\w[\w'’.-]*")  # stdlib re: Unicode-aware \w, and fast

@@ -14,7 +14,6 @@ import re
 from collections import Counter
 from itertools import chain
 
-import regex
 
 from .clean import DATELINE_RE, _stoplist
 from .config import Config
