@@ -27,7 +27,7 @@ _WORDS = re.compile(r"\w+")
 # pages, the looser the test: (distinct content words each side, words, names) limits.
 STRONG, CUE, WIDE, NARROW = "strong", "cue", "wide", "narrow"
 WIDE_GAP = 4  # lines between two paragraphs: another page's chrome, not a subhead
-LIMITS = {STRONG: (25, 0.35), CUE: (25, 0.10), WIDE: (30, 0.08), NARROW: (40, 0.05)}
+LIMITS = {STRONG: (25, 0.35), CUE: (25, 0.10), WIDE: (30, 0.08), NARROW: (40, 0.06)}
 MIN_STORY_PROSE = 2  # prose paragraphs each side of a boundary
 MIN_NEW_PROSE = {STRONG: 2, CUE: 3, WIDE: 4, NARROW: 4}  # …and of the new story, by cue
 STORY_PROSE_SHARE = 0.5  # of the kept characters in a new story's first STORY_HEAD lines
@@ -69,6 +69,7 @@ def gap_boundaries(page: Page, start: int, end: int) -> list[tuple[int, str]]:
     (STRONG when two of these);
     WIDE, a stretch of WIDE_GAP lines or more (another page's chrome); else NARROW."""
     kinds, blocks = page.kinds, page.blocks
+    extracted = bool(page.source.get("extractor"))
     out = []
     prev_kept = None
     for i in range(start, end):
@@ -83,9 +84,11 @@ def gap_boundaries(page: Page, start: int, end: int) -> list[tuple[int, str]]:
             # A subhead alone is an article's own section break; another page's story
             # arrives with some chrome of its own (a widget, a caption, a date).
             chrome = sum(1 for j in gap if page.labels[j] is not None or kinds[j] in ("chrome", "meta"))
-            if chrome:
+            # A naive scrape keeps the other page's chrome; an extractor's text may not.
+            if chrome or (len(gap) >= WIDE_GAP and not extracted):
                 signs = int(dated) + int(twice) + int(dateline)
-                tier = (STRONG if signs >= 2 else CUE) if heads and signs else WIDE if len(gap) >= WIDE_GAP else NARROW
+                tier = ((STRONG if signs >= 2 else CUE) if heads and signs
+                        else WIDE if chrome and len(gap) >= WIDE_GAP else NARROW)
                 out.append((prev_kept + 1, tier))
         if page.labels[i] is None:
             prev_kept = i
@@ -105,6 +108,15 @@ def story_title_date(page: Page, lo: int, hi: int) -> tuple[str | None, str | No
         elif page.kinds[j] == "prose" and page.labels[j] is None:
             break
     return title, date
+
+
+_QA = re.compile(r"^\s*(Q|A|Q\.|A\.|Question|Answer|Frage|Antwort|P|R|В|О)\s*[:.–—-]\s", re.I)
+
+
+def _interview_goes_on(page: Page, start: int, end: int) -> bool:
+    """An interview's next question is no new story."""
+    first = next((i for i in range(start, end) if page.labels[i] is None), None)
+    return first is not None and _QA.match(page.blocks[first].text) is not None
 
 
 def story_like(page: Page, start: int, end: int) -> bool:
@@ -150,7 +162,7 @@ def segment(page: Page, config: Config) -> None:
         for b, cue, end in cands:
             if b <= story_start or b in taken:
                 continue
-            if not story_like(page, b, end):
+            if not story_like(page, b, end) or _interview_goes_on(page, b, end):
                 continue
             score = topic_shift(page, _kept_prose(page, story_start, b), _kept_prose(page, b, end), cue, terms)
             if score is not None and (best is None or score < best[0]):
