@@ -34,7 +34,6 @@ from .records import (BOILERPLATE, COMMENTS, DUPLICATE, FOOTER, METADATA, NAVIGA
                       SIDEBAR, TEMPLATE, Page, normalize_ws)
 
 _WORD = re.compile(r"\w[\w'’.-]*")  # stdlib re: Unicode-aware \w, and fast
-_LETTER_WORD = regex.compile(r"\p{L}")
 # Chinese and Japanese write no spaces: each ideograph or kana counts as half a word, and
 # particles and sentence punctuation stand in for stopwords.
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")

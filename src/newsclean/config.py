@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 import orjson
 
@@ -69,6 +69,3 @@ class Config:
     def hash(self) -> str:
         blob = orjson.dumps(self.to_dict(), option=orjson.OPT_SORT_KEYS)
         return hashlib.sha256(blob).hexdigest()[:16]
-
-    def with_(self, **changes) -> "Config":
-        return replace(self, **changes)

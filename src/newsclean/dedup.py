@@ -155,11 +155,6 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def sketch(text: str, cfg: DedupConfig) -> tuple[np.ndarray, int, int]:
-    """(signature, distinct shingles, exact key) of one story."""
-    return sketch_many([text], cfg)[0]
-
-
 def sketch_many(texts: list[str], cfg: DedupConfig) -> list[tuple[np.ndarray, int, int]]:
     """(signature, distinct shingles, exact key) of many stories in a few numpy calls:
     one tokenisation pass over all their bytes, one permutation matrix, one reduceat.

@@ -7,6 +7,7 @@ are spooled to a temporary file, so memory holds counts and signatures, not text
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import platform
@@ -287,8 +288,6 @@ def clean_text(text: str, doc_id: str = "text", url: str | None = None, config: 
 
     No corpus-level steps run here (templates and duplicates need a corpus)."""
     config = config or Config()
-    import hashlib
-
     source = {"path": "<text>", "sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
               "format": "html" if html else "text"}
     doc = Document(doc_id, text, "html" if html else "text", source, url=url)

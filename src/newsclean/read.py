@@ -22,7 +22,6 @@ from .records import Document, Reject
 TEXT_EXT = {".txt", ".text"}
 HTML_EXT = {".html", ".htm", ".xhtml"}
 JSONL_EXT = {".jsonl", ".ndjson"}
-KNOWN_EXT = TEXT_EXT | HTML_EXT | JSONL_EXT
 STDIN = "-"
 
 _BOMS = (
