@@ -66,3 +66,23 @@ def test_seed_with_appended_story_and_seed_with_repeated_block():
     [rec] = clean_text((SEEDS / "002_1ecaa7de4ac13566.txt").read_text(encoding="utf-8"))
     paras = rec["text"].split("\n\n")
     assert len(paras) == len(set(paras)) == 10
+
+
+RESULTS = [
+    "Harbour Rovers (3-0): Ann Lee 2 goals, 1 assist. Mia Park 1 goal. Zoe Hart 4 saves.",
+    "Port Town (1-2): Eva Cole 1 goal. Ida Moss 6 saves.",
+    "Northside (2-1): Una Fox 1 goal, 2 assists. Lea Gray 1 goal. Ada Wolfe 3 saves.",
+    "Westfield (0-3): Amy Stone 9 saves.",
+    "Bayview (2-0-1): Kim Ross 2 goals. Liv Shaw 1 assist. Jo Reed 5 saves.",
+]
+
+
+def test_story_after_a_results_list_is_split_at_its_headline():
+    # The page's own story is a list of results, not prose; the appended story's headline
+    # and date are where it begins, and the results stay with the page's story.
+    text = page("Menu", "Girls soccer roundup: Rovers stay unbeaten", "Published March 3, 2021", *RESULTS,
+                "Volcano erupts on peninsula", "Updated 4 March 2021", *VOLCANO, "© 2021 Herald.")
+    recs = clean_text(text)
+    assert [r["story"] for r in recs] == [0, 1]
+    assert recs[0]["text"].split("\n\n") == RESULTS
+    assert recs[1]["title"] == "Volcano erupts on peninsula" and recs[1]["text"].split("\n\n") == VOLCANO

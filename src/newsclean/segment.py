@@ -62,6 +62,13 @@ def _kept_prose(page: Page, lo: int, hi: int) -> list[int]:
     return [i for i in range(lo, hi) if page.labels[i] is None and page.kinds[i] == "prose"]
 
 
+def _kept_text(page: Page, lo: int, hi: int) -> list[int]:
+    """What a story kept, prose or not (a results list, a table): its vocabulary. (Not its
+    subheads: a new story's kicker can sit just above the seam.)"""
+    return [i for i in range(lo, hi) if page.labels[i] is None and (
+        page.kinds[i] == "prose" or page.kinds[i] == "other" and len(page.blocks[i].text.split()) >= 5)]
+
+
 def gap_boundaries(page: Page, start: int, end: int) -> list[tuple[int, str]]:
     """Places in a run where another story could begin: between two kept paragraphs with
     something else in between (a headline, a date, a widget), each with its strength:
@@ -89,10 +96,22 @@ def gap_boundaries(page: Page, start: int, end: int) -> list[tuple[int, str]]:
                 signs = int(dated) + int(twice) + int(dateline)
                 tier = ((STRONG if signs >= 2 else CUE) if heads and signs
                         else WIDE if chrome and len(gap) >= WIDE_GAP else NARROW)
-                out.append((prev_kept + 1, tier))
+                out.append((_story_head(page, gap, heads) if tier in (STRONG, CUE) else prev_kept + 1, tier))
         if page.labels[i] is None:
             prev_kept = i
     return out
+
+
+def _story_head(page: Page, gap: range, heads: list[int]) -> int:
+    """Where a new story's head begins in a gap: at the headline announcing it (the first
+    one a date line or its own copy follows closely); what the old story kept above it
+    (a table, a results list) stays with the old story."""
+    kinds, blocks = page.kinds, page.blocks
+    for h in heads:
+        near = range(h + 1, min(h + 4, gap.stop))
+        if any(kinds[j] == "meta" or blocks[j].text == blocks[h].text for j in near):
+            return h
+    return gap.start
 
 
 def story_title_date(page: Page, lo: int, hi: int) -> tuple[str | None, str | None]:
@@ -164,7 +183,7 @@ def segment(page: Page, config: Config) -> None:
                 continue
             if not story_like(page, b, end) or _interview_goes_on(page, b, end):
                 continue
-            score = topic_shift(page, _kept_prose(page, story_start, b), _kept_prose(page, b, end), cue, terms)
+            score = topic_shift(page, _kept_text(page, story_start, b), _kept_prose(page, b, end), cue, terms)
             if score is not None and (best is None or score < best[0]):
                 best = (score, b, end)
         if best is None:
