@@ -86,3 +86,13 @@ def test_story_after_a_results_list_is_split_at_its_headline():
     assert [r["story"] for r in recs] == [0, 1]
     assert recs[0]["text"].split("\n\n") == RESULTS
     assert recs[1]["title"] == "Volcano erupts on peninsula" and recs[1]["text"].split("\n\n") == VOLCANO
+
+
+def test_story_after_a_comments_button_is_split_but_a_comment_thread_is_not():
+    head = ("Menu", "Harbour expansion approved", "Published March 3, 2021", *HARBOUR)
+    volcano = [*VOLCANO, "Flights at the international airport continued as normal, the airport operator said on its website."]
+    button = clean_text(page(*head, "View Comments", "Print", "Email", "Volcano erupts on peninsula", *volcano))
+    assert [r["story"] for r in button] == [0, 1] and button[1]["text"].split("\n\n") == volcano
+    thread = [x for n, p in enumerate(volcano) for x in (f"reader{n}", "2 days ago at 07:5{n} am", p)]
+    comments = clean_text(page(*head, "[ 12 comments ]", "Top Rated Comments", *thread))
+    assert len(comments) == 1 and comments[0]["text"].split("\n\n") == HARBOUR

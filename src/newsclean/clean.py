@@ -47,6 +47,8 @@ DATELINE_RE = re.compile(r"^[A-Z][A-Z .'’-]{2,30}(,\s*[A-Z][\w .'’-]{1,25})?
 _NUMBERED = re.compile(r"\(?\d{1,2}[).:]\s+\S")
 # "Say Cheese? Top 3 Cheese ShopsWondering where…": a teaser whose headline was glued to it.
 _GLUED_HEADLINE = regex.compile(r"^(\p{Lu}\S*\s+){2,14}?\S*\p{Ll}{2}[?!]?\p{Lu}\p{Ll}+\s", regex.V1)
+# "2 days ago at 07:52 am", "3 hours ago": when a comment was posted.
+_COMMENT_TIME = regex.compile(r"^\W*(\d+|an?|one)\s+(minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b", regex.I)
 _TWEET_SIGNATURE = re.compile(r"^[—–-]\s*.{1,60}\(@\w+\)")
 
 # Markers after which the rest of the page is that kind of chrome.
@@ -224,12 +226,15 @@ def _isolated(i: int, feats: list[Feat]) -> bool:
 
 def comment_zone(blocks, feats: list[Feat]) -> int | None:
     """Where readers' comments begin: a comments heading followed within a few lines by a
-    commenter's header ("jane says:") or a reply button."""
+    commenter's header ("jane says:", "2 days ago at 07:52"), a reply button or the comment
+    form ("Your email address will not be published"). A lone "View comments" button is
+    not a comments section."""
     for i, f in enumerate(feats):
         if f.chrome == COMMENTS:
             for j in range(i, min(i + 7, len(feats))):
                 t = blocks[j].text.strip().casefold()
-                if COMMENTER_RE.search(t) or t in ("reply", "report", "like", "responder", "antworten", "répondre"):
+                if COMMENTER_RE.search(t) or t in ("reply", "report", "like", "responder", "antworten", "répondre") \
+                        or j > i and (feats[j].chrome == COMMENTS or _COMMENT_TIME.match(t)):
                     return i
     return None
 
@@ -465,7 +470,9 @@ def later_runs(scores: list[float], feats: list[Feat], blocks, after: int, limit
     while lo < limit and len(out) < 3:
         s, e = best_run(scores[lo:limit])
         s, e = s + lo, e + lo
-        if e <= s or any(feats[j].chrome in SECTION_MARKERS and feats[j].n_words <= 5 for j in range(lo, s)):
+        # (A comments button is no comments section: real comments end the search at limit.)
+        if e <= s or any(feats[j].chrome in SECTION_MARKERS and feats[j].chrome != COMMENTS and feats[j].n_words <= 5
+                         for j in range(lo, s)):
             break
         # Paragraphs that run on into prose: a teaser under each headline does not count.
         prose = [j for j in range(s, e) if feats[j].prose
