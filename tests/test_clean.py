@@ -116,6 +116,9 @@ def test_parse_date(text, iso):
     ("The minister said the photo was fake and would be withdrawn.", None),
     ("Share prices fell sharply on Monday after the announcement.", None),
     ("The council will follow the recommendation of the committee.", None),
+    ("Follow BBC News on Twitter", "share"), ("Get short URL", "share"), ("Follow the money on the coast", None),
+    ("Previous Post", "navigation"), ("Also on example.com", "related"),
+    ("6 thoughts on “Why harbours matter”", "comments"), ("One of the best harbours in the country", None),
 ])
 def test_chrome_vocabulary(line, reason):
     assert chrome_reason(line, len(line.split())) == reason

@@ -96,3 +96,21 @@ def test_story_after_a_comments_button_is_split_but_a_comment_thread_is_not():
     thread = [x for n, p in enumerate(volcano) for x in (f"reader{n}", "2 days ago at 07:5{n} am", p)]
     comments = clean_text(page(*head, "[ 12 comments ]", "Top Rated Comments", *thread))
     assert len(comments) == 1 and comments[0]["text"].split("\n\n") == HARBOUR
+
+
+TABLE = ["Pos.", "Team", "Points", *[x for n, team in enumerate(["Harbour Rovers", "Port Town", "Northside"], 1)
+                                     for x in (str(n), team, str(40 - 7 * n))]]
+
+
+def test_page_story_under_its_headline_is_kept_when_denser_prose_below_is_another_story():
+    # The page's own story is a table (not prose), so the densest prose on the page is
+    # the story appended below it; the URL and the dated headline say which is whose.
+    text = page("Menu", "League table: Harbour Rovers lead", "Published March 3, 2021", *TABLE,
+                "Volcano erupts on peninsula", "Updated 4 March 2021", *VOLCANO, "© 2021 Herald.")
+    url = "https://herald.example/sport/league-table-harbour-rovers-lead/"
+    recs = clean_text(text, url=url)
+    assert [r["story"] for r in recs] == [0, 1]
+    assert recs[0]["title"] == "League table: Harbour Rovers lead" and recs[0]["text"].split("\n\n") == TABLE
+    assert recs[1]["title"] == "Volcano erupts on peninsula" and recs[1]["text"].split("\n\n") == VOLCANO
+    # Without a URL to say whose headline is whose, the densest prose stays the body.
+    assert clean_text(text)[0]["text"].split("\n\n") == VOLCANO

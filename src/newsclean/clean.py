@@ -19,6 +19,7 @@ The headline (also where printed twice) and the date are lifted into the record.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from itertools import chain
@@ -226,7 +227,7 @@ def _isolated(i: int, feats: list[Feat]) -> bool:
 
 def comment_zone(blocks, feats: list[Feat]) -> int | None:
     """Where readers' comments begin: a comments heading followed within a few lines by a
-    commenter's header ("jane says:", "2 days ago at 07:52"), a reply button or the comment
+    commenter's header ("jane says:", "2 days ago at 07:52", a name over a date), a reply button or the comment
     form ("Your email address will not be published"). A lone "View comments" button is
     not a comments section."""
     for i, f in enumerate(feats):
@@ -234,7 +235,8 @@ def comment_zone(blocks, feats: list[Feat]) -> int | None:
             for j in range(i, min(i + 7, len(feats))):
                 t = blocks[j].text.strip().casefold()
                 if COMMENTER_RE.search(t) or t in ("reply", "report", "like", "responder", "antworten", "répondre") \
-                        or j > i and (feats[j].chrome == COMMENTS or _COMMENT_TIME.match(t)):
+                        or j > i and (feats[j].chrome == COMMENTS or _COMMENT_TIME.match(t)) \
+                        or j > i + 1 and feats[j].meta and feats[j - 1].n_words <= 4 and not feats[j - 1].meta:
                     return i
     return None
 
@@ -278,6 +280,35 @@ def slug_words(url: str | None) -> set[str]:
     segs = [re.split(r"[-_+.]+", seg.lower()) for seg in urlsplit(url).path.split("/")]
     best = max(segs, key=lambda ws: sum(1 for w in ws if w.isalpha() and len(w) > 2), default=[])
     return {w for w in best if w.isalpha() and len(w) > 2} - _SLUG_NOISE
+
+
+def _stems(words) -> set[str]:
+    """Accent-free five-letter stems: "Calendário" says "calendario", "shutoffs" "shutoff"."""
+    return {"".join(c for c in unicodedata.normalize("NFKD", w.casefold()) if not unicodedata.combining(c))[:5]
+            for w in words}
+
+
+OWN_CONTENT = 8  # lines of the page's own (a table, a list, reviews) between its headline and another's
+
+
+def own_story_above(blocks, feats: list[Feat], url: str | None, start: int, end: int) -> tuple[int, int] | None:
+    """When the densest prose is another page's story: the page's headline (it says what
+    the URL says, and a date follows it) stands above a stretch of the page's own content
+    that is not prose (a table, a list), and the prose below is announced by a headline
+    of its own and never mentions the page's subject. Returns (page headline, that
+    other story's headline)."""
+    slug = _stems(slug_words(url))
+    if len(slug) < 2 or len(slug & _stems(w for i in range(start, end) for w in _WORD.findall(blocks[i].text))) * 3 >= len(slug):
+        return None
+    cue = story_cue(blocks, feats, 0, start)
+    if cue is None:
+        return None
+    for h in range(cue):
+        if feats[h].n_words <= 16 and 3 * len(slug & _stems(_WORD.findall(blocks[h].text))) >= 2 * len(slug) \
+                and any(feats[j].meta for j in range(h + 1, min(h + 5, cue))):
+            own = sum(1 for j in range(h + 1, cue) if not feats[j].chrome and not feats[j].meta)
+            return (h, cue) if own >= OWN_CONTENT else None
+    return None
 
 
 def find_title(page: Page, feats: list[Feat], body_start: int, run_end: int) -> int | None:
@@ -354,9 +385,12 @@ def clean(page: Page, config: Config) -> None:
         zone = comment_zone(blocks, feats)
         start, end = body_run(scores, feats, zone)
     n = len(blocks)
+    other = None if extracted else own_story_above(blocks, feats, page.url, start, end)
+    if other is not None:  # the page's story is under its headline; the prose below is another's
+        other, start, end = (other[1], start, end), other[0], other[1]
     # Title and date: from the head of the page down to the first body block.
     first_prose = next((i for i in range(start, end) if feats[i].prose), start)
-    ti = find_title(page, feats, first_prose, end)
+    ti = start if other is not None else find_title(page, feats, first_prose, end)
     if ti is not None and ti > first_prose and not extracted:
         start = ti  # the run opened on teasers above the story's own headline
         first_prose = next((i for i in range(start, end) if feats[i].prose), start)
@@ -372,9 +406,9 @@ def clean(page: Page, config: Config) -> None:
                 page.date = feats[i].date
                 break
 
-    runs: list[tuple[int | None, int, int]] = [(None, start, end)]
+    runs: list[tuple[int | None, int, int]] = [(None, start, end)] + ([other] if other is not None else [])
     if not extracted:
-        runs += later_runs(scores, feats, blocks, end, zone if zone is not None else n)
+        runs += later_runs(scores, feats, blocks, runs[-1][2], zone if zone is not None else n)
     run_of = [-1] * n
     for k, (cue, s, e) in enumerate(runs):
         for i in range(s if cue is None else cue, e):

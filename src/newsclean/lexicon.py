@@ -17,9 +17,9 @@ from .records import (ADVERT, CAPTION, COMMENTS, FOOTER, METADATA, NAVIGATION, N
 _SHORT = {
     SHARE: r"""
         share(\s+(this|on|via|the|article|story|post|page|to|with)\b.*)?|shares?|sharing|tweet|retweet|
-        pin( it)?|email|e-mail|print|copy( the)? (link|url)|link copied|short ?url|whatsapp|facebook|twitter|
+        pin( it)?|email|e-mail|print|copy( the)? (link|url)|link copied|(get )?short ?url|whatsapp|facebook|twitter|
         x \(formerly twitter\)|linkedin|pinterest|reddit|telegram|messenger|flipboard|tumblr|vk|line|
-        follow|follow us.*|follow (on|me).*|like us on.*|find us on .*|teilen|partager|compartir|condividi|compartilhe|
+        follow|follow us.*|follow (on|me).*|follow \S+( \S+)? on( (twitter|facebook|instagram|telegram|x|google news|linkedin|youtube|tiktok|whatsapp))?|like us on.*|find us on .*|teilen|partager|compartir|condividi|compartilhe|
         compartilhar|поделиться|comments?\s*\(?\d*\)?\s*share|\d+\s*shares?|gift (this )?article|save( article)?|
         listen( to (this )?(article|story))?|\d+ min(ute)?s? (read|listen)|reading time.*|font size|text size|
         a+\s*a+|aa|zoom|bookmark|favorite|add to (favorites|bookmarks)""",
@@ -37,7 +37,8 @@ _SHORT = {
         cookie (settings|policy|preferences)|ok|i agree|continue reading|keep reading|read (the )?full (story|article)""",
     NAVIGATION: r"""
         skip to (main )?(content|navigation|search)|skip navigation|jump to.*|menu|main menu|toggle .*|close|
-        open|search|home|homepage|back to top|top|next|previous|prev|more|see (all|more)|view all|show more|
+        open|search|home|homepage|back to top|top|next|previous|prev|more|
+        (next|previous|prev|older|newer) (post|article|story|entry)|see (all|more)|view all|show more|
         load more|latest( news)?|trending( now)?|breaking( news)?|live|video|videos|watch|photos|gallery|
         podcasts?|news|sections|topics|tags?|categories|world|business|sports?|politics|opinion|editorial|
         entertainment|lifestyle|technology|tech|health|science|weather|travel|culture|markets?|local|
@@ -52,7 +53,7 @@ _SHORT = {
         related( (articles?|stories|news|posts|content|coverage|topics|links|reading))?|read (more|next|also)|
         more (from|on|about|in|stories|news|articles|like this).*|also read|see also|recommended( for you)?|
         you (may|might) (also )?like|don't miss|further reading|most (popular|read|viewed|shared|commented)|
-        top stories|editors?'?s?’? picks?|what to read next|up next|in (other|case you missed).*|popular( now)?|
+        top stories|editors?'?s?’? picks?|also on \S+|what to read next|up next|in (other|case you missed).*|popular( now)?|
         lire aussi|leia (também|mais)|mehr zum thema|lee también|leggi anche|читайте также|по теме""",
 }
 def _group(reason: str) -> str:
@@ -66,7 +67,7 @@ SHORT_RE = regex.compile("|".join(r"(?P<%s>%s)" % (_group(r), regex.sub(r"\s*\n\
 # A line that opens with one of these is chrome of that kind, whatever follows.
 _PREFIX = {
     RELATED: r"(related|read more|read also|also read|see also|more|recommended|watch|listen|lire aussi|leia também|leia mais|mehr zum thema|lesen sie auch|auch interessant|lee también|lea también|leggi anche|lees ook|czytaj też|читайте также)\s*[:|»>–-]\s*\S",
-    COMMENTS: r"(\d+\s+(comments?|responses?|replies|reactions)\b|(comments?|responses?|replies) to\s+\S|comments are (closed|moderated)|comments? policy|we (welcome|moderate) comments|your email address will not be published|required fields are marked|please (keep|be) .* (civil|respectful|mindful)|log ?in to (comment|reply)|you must be logged in|this discussion|commenting (is|has been))",
+    COMMENTS: r"((\d+|one)\s+(comments?|responses?|replies|reactions)\b|(\d+|one) thoughts? on\b|(comments?|responses?|replies) to\s+\S|comments are (closed|moderated)|comments? policy|we (welcome|moderate) comments|your email address will not be published|required fields are marked|please (keep|be) .* (civil|respectful|mindful)|log ?in to (comment|reply)|you must be logged in|this discussion|commenting (is|has been))",
     NEWSLETTER: r"(stay (up to date|updated|informed|in the know)|.{0,80}\b(subscribe to|sign up for) (our|the) (newsletter|mailing list)|.{0,60}(straight|delivered|directly) to your inbox|(necessary|functional|analytics|performance|advertisement|other|non-necessary) cookies|cookies (are|that|help|used)|sign up (for|to)|subscribe (to|for|now)|get (the|our) (latest|best|daily|weekly)|enter your e-?mail|by (signing up|subscribing|clicking|submitting)|we (use|may use) cookies|this (website|site) uses cookies|by continuing to (use|browse)|you have reached (your|the) (limit|maximum)|to continue reading|already a subscriber|support (our|independent) journalism)",
     FOOTER: r"(©|\(c\)|copyright\b|all rights reserved)",
     SHARE: r"(share (this|on|via)|follow us (on|at)|click (here )?to (share|email|print|tweet|pin)|.{0,60}\(opens in (a )?new window\))",
@@ -79,7 +80,7 @@ _REASON_OF = {_group(r): r for r in list(_SHORT) + list(_PREFIX)}
 # cheap test that spares most paragraphs the long alternation.
 _PREFIX_START = re.compile(
     r"\W{0,3}(?:related|read|also|see|more|recommend|watch|listen|lire|leia|mehr|lesen|auch|lee|lea|leggi|lees|"
-    r"czytaj|читайте|\d|comment|respons|repl|we|your|required|please|log|you|this|stay|necessary|functional|"
+    r"czytaj|читайте|\d|one|comment|respons|repl|we|your|required|please|log|you|this|stay|necessary|functional|"
     r"analytics|performance|advertis|other|non-necessary|cookie|sign|subscribe|get|enter|by|to continue|already|"
     r"support|©|\(c\)|copyright|all rights|share|follow|click|sponsor|paid|promoted)")
 

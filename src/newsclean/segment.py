@@ -15,7 +15,7 @@ from collections import Counter
 from itertools import chain
 
 
-from .clean import DATELINE_RE, _stoplist
+from .clean import _WORD, DATELINE_RE, _stems, _stoplist, slug_words
 from .config import Config
 from .records import APPENDED, DUPLICATE, METADATA, RELATED, Page, Story, normalize_ws
 
@@ -163,6 +163,15 @@ def topic_shift(page: Page, before: list[int], after: list[int], cue: str, cache
     return sim if sim < limit else None
 
 
+def off_subject(page: Page, idx: list[int]) -> bool:
+    """The page's headline says what its URL says, and these blocks say none of it: they
+    are about something else, however little text the page's own story has to compare."""
+    slug = _stems(slug_words(page.url))
+    if len(slug) < 2 or not page.title or 3 * len(slug & _stems(_WORD.findall(page.title))) < 2 * len(slug):
+        return False
+    return not slug & _stems(w for i in idx for w in _WORD.findall(page.blocks[i].text))
+
+
 def segment(page: Page, config: Config) -> None:
     """Label in-page duplicates and assign each block to a story (page.story)."""
     if not page.blocks:
@@ -172,6 +181,7 @@ def segment(page: Page, config: Config) -> None:
     _, s0, e0 = page.runs[0]
     # (boundary, strong cue, end of the text the new story would take)
     cands = [(b, cue, e0) for b, cue in gap_boundaries(page, s0, e0)]
+    runs = {cue for cue, _, _ in page.runs[1:]}
     cands += [(cue, CUE if cue < s else WIDE, e) for cue, s, e in page.runs[1:]]
     story_start, k = s0, 0
     terms: dict[int, Counter] = {}  # block → its content-word counts, computed once
@@ -183,7 +193,10 @@ def segment(page: Page, config: Config) -> None:
                 continue
             if not story_like(page, b, end) or _interview_goes_on(page, b, end):
                 continue
-            score = topic_shift(page, _kept_text(page, story_start, b), _kept_prose(page, b, end), cue, terms)
+            after = _kept_prose(page, b, end)
+            score = topic_shift(page, _kept_text(page, story_start, b), after, cue, terms)
+            if score is None and b in runs and len(after) >= MIN_NEW_PROSE[cue] and off_subject(page, after):
+                score = LIMITS[cue][1]  # accepted, after any candidate the vocabulary itself tells apart
             if score is not None and (best is None or score < best[0]):
                 best = (score, b, end)
         if best is None:
