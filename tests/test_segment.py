@@ -114,3 +114,18 @@ def test_page_story_under_its_headline_is_kept_when_denser_prose_below_is_anothe
     assert recs[1]["title"] == "Volcano erupts on peninsula" and recs[1]["text"].split("\n\n") == VOLCANO
     # Without a URL to say whose headline is whose, the densest prose stays the body.
     assert clean_text(text)[0]["text"].split("\n\n") == VOLCANO
+
+
+GERMAN = [
+    "Der Stadtrat hat am Dienstag den Ausbau des Hafens beschlossen, nachdem der Streit mit den Anwohnern beigelegt war.",
+    "Die Arbeiten sollen im Herbst beginnen, wenn die Hafenbehörde alle Genehmigungen für die neuen Liegeplätze hat.",
+]
+
+
+def test_story_in_another_language_after_the_body_is_split_but_a_quotation_is_not():
+    head = ("Harbour expansion approved", "Published March 3, 2021", *HARBOUR)
+    recs = clean_text(page(*head, "Share", "Vulkan", *GERMAN, "© 2021 Herald."))
+    assert [r["story"] for r in recs] == [0, 1] and recs[1]["text"].split("\n\n")[-2:] == GERMAN
+    # One paragraph quoted in another language, the story going on after it, stays.
+    quoted = clean_text(page(*head[:4], "Share", GERMAN[0], "Share", *HARBOUR[2:], "© 2021 Herald."))
+    assert len(quoted) == 1 and GERMAN[0] in quoted[0]["text"]

@@ -95,13 +95,29 @@ def page_language(blocks) -> str:
     return LANGUAGES[best]
 
 
-def block_language(words: list[str]) -> str:
+def _language_hits(words) -> list[int]:
     table = _stopword_langs()
     hits = [0] * len(LANGUAGES)
     for w in words:
         for li in table.get(w.lower(), ()):
             hits[li] += 1
+    return hits
+
+
+def block_language(words: list[str]) -> str:
+    hits = _language_hits(words)
     return LANGUAGES[max(range(len(LANGUAGES)), key=lambda i: (hits[i], -i))]
+
+
+FOREIGN_HITS = 5  # stopwords enough to tell a text's language
+
+
+def foreign(words, lang: str) -> bool:
+    """Written in another language than ``lang``, plainly: its own language's stopwords
+    outnumber ``lang``'s three to one (Spanish in a Portuguese page's quote does not count)."""
+    hits = _language_hits(words)
+    best = max(hits)
+    return best >= FOREIGN_HITS and LANGUAGES[hits.index(best)] != lang and 3 * hits[LANGUAGES.index(lang)] < best
 
 
 @lru_cache(maxsize=len(LANGUAGES))

@@ -15,7 +15,7 @@ from collections import Counter
 from itertools import chain
 
 
-from .clean import _WORD, DATELINE_RE, _stems, _stoplist, slug_words
+from .clean import _WORD, DATELINE_RE, _stems, _stoplist, block_language, block_words, foreign, slug_words
 from .config import Config
 from .records import APPENDED, DUPLICATE, METADATA, RELATED, Page, Story, normalize_ws
 
@@ -172,6 +172,16 @@ def off_subject(page: Page, idx: list[int]) -> bool:
     return not slug & _stems(w for i in idx for w in _WORD.findall(page.blocks[i].text))
 
 
+def in_another_language(page: Page, before: list[int], start: int, end: int) -> bool:
+    """All that is kept from here on is in another language than the story before it:
+    another site's story (a quotation or a translated deck is a paragraph, not the rest)."""
+    def words(idx):
+        return list(chain.from_iterable(block_words(page.blocks[i].text) for i in idx))
+
+    lang = block_language(words(before))
+    return foreign(words(i for i in range(start, end) if page.labels[i] is None), lang)
+
+
 def segment(page: Page, config: Config) -> None:
     """Label in-page duplicates and assign each block to a story (page.story)."""
     if not page.blocks:
@@ -193,9 +203,10 @@ def segment(page: Page, config: Config) -> None:
                 continue
             if not story_like(page, b, end) or _interview_goes_on(page, b, end):
                 continue
-            after = _kept_prose(page, b, end)
-            score = topic_shift(page, _kept_text(page, story_start, b), after, cue, terms)
-            if score is None and b in runs and len(after) >= MIN_NEW_PROSE[cue] and off_subject(page, after):
+            before, after = _kept_text(page, story_start, b), _kept_prose(page, b, end)
+            score = topic_shift(page, before, after, cue, terms)
+            if score is None and (b in runs and len(after) >= MIN_NEW_PROSE[cue] and off_subject(page, after)
+                                  or after and len(before) >= MIN_STORY_PROSE and in_another_language(page, before, b, end)):
                 score = LIMITS[cue][1]  # accepted, after any candidate the vocabulary itself tells apart
             if score is not None and (best is None or score < best[0]):
                 best = (score, b, end)
