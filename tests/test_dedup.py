@@ -96,3 +96,18 @@ def test_typographic_punctuation_does_not_make_words():
     from newsclean.dedup import words
 
     assert words("“Quoted” — text… naïve\u00a0café «x»") == ["quoted", "text", "naïve", "café", "x"]
+
+
+def test_chinese_and_japanese_are_shingled_by_character():
+    from newsclean.dedup import sketch_many, words
+
+    assert words("Kindle書籍を読む、Kindle for PC。한국어 문장") == [
+        "kindle", "書", "籍", "を", "読", "む", "kindle", "for", "pc", "한국어", "문장"]
+    # A copy with one sentence changed is still a near-duplicate: a paragraph is not one
+    # "word" whose every edit makes all its shingles new.
+    base = ["先日、不正に改造したスマホを販売したとして男性が逮捕されました。", "報道によると、販売されたのは機能制限を解除した端末です。",
+            "もちろん、メーカーはこの改造を認めていません。", "ではなぜ、改造した端末を販売すると商標権の侵害になるのでしょうか。"]
+    edited = base[:2] + ["もちろん、メーカーはこうした改造を一切認めていません。"] + base[3:]
+    (sa, na, _), (sb, nb, _) = sketch_many(["\n\n".join(base), "\n\n".join(edited)], CFG)
+    j, _ = estimate(Entry("a", 0, sa, na, 0, None, 0), Entry("b", 1, sb, nb, 0, None, 1))
+    assert j >= CFG.jaccard

@@ -65,10 +65,10 @@ def _text_bytes(text: str) -> bytes:
 def _word_mask(a: np.ndarray) -> np.ndarray:
     """1 where a byte belongs to a word. Typographic punctuation is cut out in UTF-8 form:
     the General Punctuation block (E2 80 xx: dashes, curly quotes, ellipsis, bullets,
-    thin spaces) and NBSP, guillemets and middle dot (C2 A0/AB/BB/B7)."""
+    thin spaces), CJK punctuation (E3 80 xx: 、。「」) and NBSP, guillemets and middle dot (C2 A0/AB/BB/B7)."""
     w = _WORDCHAR[a]
     if a.size > 2 and a.max() >= 0x80:
-        lead = np.flatnonzero((a[:-2] == 0xE2) & (a[1:-1] == 0x80))
+        lead = np.flatnonzero(((a[:-2] == 0xE2) | (a[:-2] == 0xE3)) & (a[1:-1] == 0x80))
         for d in range(3):
             w[lead + d] = False
         lead = np.flatnonzero((a[:-1] == 0xC2) & np.isin(a[1:], _LATIN1_PUNCT))
@@ -77,15 +77,31 @@ def _word_mask(a: np.ndarray) -> np.ndarray:
     return w.view(np.int8)
 
 
+def _token_bounds(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """[start, end) byte offsets of the tokens: runs of word bytes, except that Chinese and
+    Japanese, written without spaces, count each ideograph or kana as a token of its own
+    (a whole sentence as one "word" would make a shingle of a paragraph)."""
+    w = _word_mask(a)
+    edges = np.diff(w, prepend=np.int8(0), append=np.int8(0))
+    if a.size < 3 or a.max() < 0xE3:
+        return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    # Lead bytes of U+3040..U+9FFF in UTF-8: E3 81.. to E9 (kana, CJK ideographs).
+    lead = np.flatnonzero(((a[:-1] >= 0xE4) & (a[:-1] <= 0xE9)) | ((a[:-1] == 0xE3) & (a[1:] >= 0x81)))
+    cut = np.zeros(a.size + 1, dtype=bool)
+    cut[lead] = True
+    cut[np.minimum(lead + 3, a.size)] = True
+    inside = np.concatenate([w, np.zeros(1, np.int8)]).astype(bool)  # byte i is a word byte
+    before = np.concatenate([np.zeros(1, np.int8), w]).astype(bool)  # byte i - 1 is
+    return (np.flatnonzero(inside & (~before | cut)), np.flatnonzero(before & (~inside | cut)))
+
+
 def _word_hashes(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(start offsets, 64-bit hashes) of the words of a byte buffer, all at once: a
     polynomial hash from prefix sums, made position-free by the inverse powers."""
     a = np.frombuffer(buf, dtype=np.uint8)
     if a.size == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=_U64)
-    w = _word_mask(a)
-    edges = np.diff(w, prepend=np.int8(0), append=np.int8(0))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    starts, ends = _token_bounds(a)
     p, q = _powers(a.size + 1)
     with np.errstate(over="ignore"):
         prefix = np.empty(a.size + 1, dtype=_U64)
@@ -101,10 +117,9 @@ def _word_hashes(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
 def words(text: str) -> list[str]:
     """The tokens shingles are made of (for reading; hashing works on bytes directly)."""
     b = _text_bytes(text)
-    a = np.frombuffer(b, dtype=np.uint8)
-    w = _word_mask(a) if a.size else np.empty(0, np.int8)
-    edges = np.diff(w, prepend=np.int8(0), append=np.int8(0))
-    return [b[s:e].decode("utf-8", "replace") for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))]
+    if not b:
+        return []
+    return [b[s:e].decode("utf-8", "replace") for s, e in zip(*_token_bounds(np.frombuffer(b, dtype=np.uint8)))]
 
 
 def _unique(x: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from .config import DedupConfig
 from .dedup import Entry
 
 FORMAT = "newsclean-index"
-VERSION = 1
+VERSION = 2  # 2: Chinese and Japanese shingled by character (1: by run of characters)
 
 
 def header(cfg: DedupConfig) -> dict:
