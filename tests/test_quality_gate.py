@@ -1,26 +1,29 @@
 """Floors on the shared evaluation sets (skipped where ../shared is absent): they fail
 when a change makes the cleaner worse on real pages from sites the rules never saw."""
+import json
 import subprocess
 import sys
-
 
 from .conftest import ROOT
 
 NATURAL_F1_FLOOR = 0.93  # issue: text-only cleaning of naive scrapes
 HTML_F1_FLOOR = 0.96  # trafilatura alone scores 0.948 (defaults) to 0.965 (favor_precision)
+# In-page repeats and appended stories: the issue's figures.
+SPLIT_FLOOR = 0.95  # recall and precision of stories split off a page
+REPEATED_CEILING = 0.01  # body paragraphs printed twice
+CHANGED_GAP = 0.02  # changed pages' F1 within this of the natural pages'
+DEDUP_FLOOR = {"pair_precision": 0.98, "pair_recall": 0.95}
 
 
-def score(shared, tmp_path, name, *extra):
+def score(shared, tmp_path, name, *extra, scorer="score_pages.py"):
     out = tmp_path / name
     res = subprocess.run([sys.executable, "-m", "newsclean.cli", "clean", str(shared / "eval" / f"{name}.jsonl"),
                           "-o", str(out), "-q", *extra], cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
-    res = subprocess.run([sys.executable, str(shared / "tools" / "score_pages.py"),
+    res = subprocess.run([sys.executable, str(shared / "tools" / scorer),
                           str(shared / "eval" / f"{name}.gold.jsonl"), str(out), "--json"],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
-    import json
-
     return json.loads(res.stdout.splitlines()[0])
 
 
@@ -28,6 +31,16 @@ def test_text_pages_floor(shared, tmp_path):
     figures = score(shared, tmp_path, "pages")
     assert figures["lost"] == 0
     assert figures["natural_f1"] >= NATURAL_F1_FLOOR, figures
+    assert figures["split_recall"] >= SPLIT_FLOOR and figures["split_precision"] >= SPLIT_FLOOR, figures
+    assert figures["repeated"] <= REPEATED_CEILING, figures
+    assert figures["changed_f1"] >= figures["natural_f1"] - CHANGED_GAP, figures
+
+
+def test_corpus_dedup_floor(shared, tmp_path):
+    figures = score(shared, tmp_path, "corpus", scorer="score_dedup.py")
+    assert figures["lost"] == 0
+    assert all(figures[k] >= v for k, v in DEDUP_FLOOR.items()), figures
+    assert min(figures["variant_recall"].values()) >= 0.9, figures
 
 
 def test_html_pages_floor(shared, tmp_path):
