@@ -79,45 +79,45 @@ def _stopword_langs() -> dict[str, tuple[int, ...]]:
 def page_language(blocks) -> str:
     """The language (of jusText's stoplists) whose stopwords the page uses most, judged on
     its longest blocks: the prose tells, menus don't."""
-    table = _stopword_langs()
-    hits = [0] * len(LANGUAGES)
     sample, seen = [], 0
     for b in sorted(blocks, key=lambda b: len(b.text), reverse=True):
-        words = block_words(b.text)
+        words = _WORD.findall(b.text.lower())
         sample.append(words)
         seen += len(words)
         if seen > LANGUAGE_SAMPLE:
             break
-    for w, c in Counter(chain.from_iterable(sample)).items():
-        for li in table.get(w.lower(), ()):
-            hits[li] += c
-    best = max(range(len(LANGUAGES)), key=lambda i: (hits[i], -i))
-    return LANGUAGES[best]
+    return top_language(language_hits(chain.from_iterable(sample), lowered=True))
 
 
-def _language_hits(words) -> list[int]:
+def language_hits(words, lowered: bool = False) -> list[int]:
+    """Stopwords of each language (of LANGUAGES) among the words."""
     table = _stopword_langs()
     hits = [0] * len(LANGUAGES)
-    for w in words:
-        for li in table.get(w.lower(), ()):
-            hits[li] += 1
+    found = [table.get(w) for w in (words if lowered else map(str.lower, words))]
+    for langs in found:
+        if langs:
+            for li in langs:
+                hits[li] += 1
     return hits
 
 
-def block_language(words: list[str]) -> str:
-    hits = _language_hits(words)
+def top_language(hits: list[int]) -> str:
     return LANGUAGES[max(range(len(LANGUAGES)), key=lambda i: (hits[i], -i))]
+
+
+def block_language(words: list[str]) -> str:
+    return top_language(language_hits(words))
 
 
 FOREIGN_HITS = 5  # stopwords enough to tell a text's language
 
 
-def foreign(words, lang: str) -> bool:
-    """Written in another language than ``lang``, plainly: its own language's stopwords
-    outnumber ``lang``'s three to one (Spanish in a Portuguese page's quote does not count)."""
-    hits = _language_hits(words)
+def foreign(hits: list[int], lang: str) -> bool:
+    """Stopword counts of a text in another language than ``lang``, plainly: its own
+    language's stopwords outnumber ``lang``'s three to one (Spanish in a Portuguese page's
+    quote does not count)."""
     best = max(hits)
-    return best >= FOREIGN_HITS and LANGUAGES[hits.index(best)] != lang and 3 * hits[LANGUAGES.index(lang)] < best
+    return best >= FOREIGN_HITS and top_language(hits) != lang and 3 * hits[LANGUAGES.index(lang)] < best
 
 
 @lru_cache(maxsize=len(LANGUAGES))

@@ -13,12 +13,10 @@ from collections import Counter
 
 import re
 
-import regex
 
 _FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
                        "–": "-", "—": "-", "−": "-", "\u00a0": " ", "…": "..."})
 _WORDS = re.compile(r"\w+")
-_ELLIPSIS = regex.compile(r"\s*(\.\.\.|…)\s*$")
 
 MIN_CHARS = 40  # shorter lines (a subhead, "Meal 1") legitimately recur in a body
 LONE_CHARS = 100
@@ -39,6 +37,16 @@ def fold(text: str) -> str:
     return " ".join(_WORDS.findall(t.casefold()))
 
 
+def _cut_mark(text: str) -> tuple[str, bool]:
+    """The text without a closing "…" or "...", and whether it had one (a cut copy)."""
+    t = text.rstrip()
+    if t.endswith("…"):
+        return t[:-1].rstrip(), True
+    if t.endswith("..."):
+        return t[:-3].rstrip(), True
+    return text, False
+
+
 def shingles(words: list[str], n: int = 2) -> set[tuple[str, ...]]:
     if len(words) < n:
         return {tuple(words)}
@@ -53,7 +61,7 @@ def find_repeats(texts: list[str], eligible: list[bool], article_text: bool = Fa
     paragraph printed three times or more (an interview's question, a list's refrain) is
     no copy, and one under LONE_CHARS counts only inside a repeated block."""
     idx = [i for i, t in enumerate(texts) if eligible[i] and len(t) >= MIN_CHARS]
-    folded = {i: fold(_ELLIPSIS.sub("", texts[i])) for i in idx}
+    folded = {i: fold(_cut_mark(texts[i])[0]) for i in idx}
     recurring = Counter(folded.values())
     seen: dict[str, int] = {}
     # A copy that is not exact keeps its first or its last words (a cut copy, a light
@@ -70,7 +78,7 @@ def find_repeats(texts: list[str], eligible: list[bool], article_text: bool = Fa
             ends = ("<" + " ".join(words[:END_WORDS]), ">" + " ".join(words[-END_WORDS:]))
             cands = sorted({j for e in ends for j in by_end.get(e, ())})
             if cands:
-                cut = bool(_ELLIPSIS.search(texts[i]))
+                cut = _cut_mark(texts[i])[1]
                 sh = shingles(words)
                 for j in cands:
                     other = folded[j]

@@ -15,7 +15,7 @@ from collections import Counter
 from itertools import chain
 
 
-from .clean import _WORD, DATELINE_RE, _stems, _stoplist, block_language, block_words, foreign, slug_words
+from .clean import _WORD, DATELINE_RE, LANGUAGES, _stems, _stoplist, block_words, foreign, language_hits, slug_words, top_language
 from .config import Config
 from .records import APPENDED, DUPLICATE, METADATA, RELATED, Page, Story, normalize_ws
 
@@ -172,14 +172,19 @@ def off_subject(page: Page, idx: list[int]) -> bool:
     return not slug & _stems(w for i in idx for w in _WORD.findall(page.blocks[i].text))
 
 
-def in_another_language(page: Page, before: list[int], start: int, end: int) -> bool:
+def in_another_language(page: Page, before: list[int], start: int, end: int, cache: dict) -> bool:
     """All that is kept from here on is in another language than the story before it:
     another site's story (a quotation or a translated deck is a paragraph, not the rest)."""
-    def words(idx):
-        return list(chain.from_iterable(block_words(page.blocks[i].text) for i in idx))
+    def hits(idx) -> list[int]:
+        total = [0] * len(LANGUAGES)
+        for i in idx:
+            got = cache.get(i)
+            if got is None:
+                got = cache[i] = language_hits(block_words(page.blocks[i].text))
+            total = [a + b for a, b in zip(total, got)]
+        return total
 
-    lang = block_language(words(before))
-    return foreign(words(i for i in range(start, end) if page.labels[i] is None), lang)
+    return foreign(hits(i for i in range(start, end) if page.labels[i] is None), top_language(hits(before)))
 
 
 def segment(page: Page, config: Config) -> None:
@@ -195,6 +200,7 @@ def segment(page: Page, config: Config) -> None:
     cands += [(cue, CUE if cue < s else WIDE, e) for cue, s, e in page.runs[1:]]
     story_start, k = s0, 0
     terms: dict[int, Counter] = {}  # block → its content-word counts, computed once
+    langs: dict[int, list[int]] = {}  # block → its stopword counts by language
     taken: set[int] = set()
     while True:
         best = None
@@ -206,7 +212,7 @@ def segment(page: Page, config: Config) -> None:
             before, after = _kept_text(page, story_start, b), _kept_prose(page, b, end)
             score = topic_shift(page, before, after, cue, terms)
             if score is None and (b in runs and len(after) >= MIN_NEW_PROSE[cue] and off_subject(page, after)
-                                  or after and len(before) >= MIN_STORY_PROSE and in_another_language(page, before, b, end)):
+                                  or after and len(before) >= MIN_STORY_PROSE and in_another_language(page, before, b, end, langs)):
                 score = LIMITS[cue][1]  # accepted, after any candidate the vocabulary itself tells apart
             if score is not None and (best is None or score < best[0]):
                 best = (score, b, end)
