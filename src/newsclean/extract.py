@@ -11,7 +11,7 @@ import logging
 from functools import lru_cache
 
 from .config import Config
-from .records import Block, Document, Page
+from .records import Block, Document, Extracted, Page
 
 
 
@@ -54,11 +54,19 @@ def html_to_text(html: str, url: str | None, config: Config) -> tuple[str, str |
     return d.get("text") or "", d.get("title") or None, (date[:10] if date else None), d.get("url") or url
 
 
-def extract(doc: Document, config: Config) -> Page:
+def extract_text(doc: Document, config: Config) -> Extracted:
+    """The page text a document's spans will point into: HTML through trafilatura, plain
+    text as decoded."""
     if doc.fmt == "html":
         text, title, date, url = html_to_text(doc.content, doc.url, config)
         source = dict(doc.source, extractor="trafilatura", extractor_version=trafilatura_version())
-        page = Page(doc.doc_id, text, source, url, doc.site, split_blocks(text), title=title, date=date)
-    else:
-        page = Page(doc.doc_id, doc.content, doc.source, doc.url, doc.site, split_blocks(doc.content))
-    return page
+        return Extracted(doc.doc_id, text, source, url, doc.site, title, date)
+    return Extracted(doc.doc_id, doc.content, doc.source, doc.url, doc.site)
+
+
+def to_page(ex: Extracted) -> Page:
+    return Page(ex.doc_id, ex.text, ex.source, ex.url, ex.site, split_blocks(ex.text), title=ex.title, date=ex.date)
+
+
+def extract(doc: Document, config: Config) -> Page:
+    return to_page(extract_text(doc, config))

@@ -110,12 +110,15 @@ _CAPTION_STEMS = ("photo", "image", "pictur", "credit", "getty", "reuters", "afp
                   "foto", "bild", "imagen", "фото", "shutterstock", "istock", "screen", "still", "xinhua", "anadolu",
                   "bloomberg", "handout", "rendering", "alamy", "nurphoto", "sipa", "courtesy", "caption", "copyright",
                   "video")
-_CAPTION_WORDS = re.compile(r"\b(?:pic|ap|pa|epa|wire)\b|\d\s*of\s*\d")
+_CAPTION_AGENCY = re.compile(r"\b(?:pic|ap|pa|epa|wire)\b")
 
 
 def _caption_possible(low: str) -> bool:
     # Substring tests run in C; one long alternation tried at every position does not.
-    return any(s in low for s in _CAPTION_STEMS) or _CAPTION_WORDS.search(low) is not None
+    # Agency credits without a stem ("… - AP", "(PA/Jane Roe)") close the line or carry
+    # a slash; a gallery count ("3 of 12") opens it.
+    return (any(s in low for s in _CAPTION_STEMS) or "/" in low or low[:1].isdigit()
+            or _CAPTION_AGENCY.search(low[-24:]) is not None)
 
 
 _YEAR_HINT = re.compile(r"(?:19|20)\d\d")

@@ -14,8 +14,6 @@ from collections import Counter
 import re
 
 
-_FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
-                       "–": "-", "—": "-", "−": "-", "\u00a0": " ", "…": "..."})
 _WORDS = re.compile(r"\w+")
 
 MIN_CHARS = 40  # shorter lines (a subhead, "Meal 1") legitimately recur in a body
@@ -33,7 +31,9 @@ def fold(text: str) -> str:
     """Typography-insensitive form: NFKC, curly to straight quotes, dashes, case, spaces."""
     if text.isascii():  # the common case, in C all the way
         return " ".join(text.encode().lower().translate(_ASCII_FOLD).decode().split())
-    t = unicodedata.normalize("NFKC", text).translate(_FOLD)
+    # Quotes, dashes, ellipses and odd spaces are no word characters: the word split
+    # alone makes curly and straight copies equal.
+    t = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
     return " ".join(_WORDS.findall(t.casefold()))
 
 

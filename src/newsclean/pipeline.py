@@ -24,28 +24,31 @@ from . import __version__
 from .clean import clean
 from .config import SCHEMA_VERSION, Config
 from .dedup import Deduper, band_keys, sketch_many
-from .extract import extract
-from .records import Document, Page, Reject, Story, story_record
+from .extract import extract, extract_text, to_page
+from .records import Document, Extracted, Page, Reject, Story, story_record
 from .segment import segment, stories
 from .templates import TemplateCounter, line_hash
 
 _CONFIG: Config | None = None
+_TEMPLATES: TemplateCounter | None = None  # the corpus's site templates, once counted
 SIGN_BATCH = 16  # pages a worker cleans and signs together
 
 
-def _init_worker(config: Config) -> None:
-    global _CONFIG
-    _CONFIG = config
+def _init_worker(config: Config, templates: TemplateCounter | None = None) -> None:
+    global _CONFIG, _TEMPLATES
+    _CONFIG, _TEMPLATES = config, templates
 
 
-def _extract_task(item: Document | Reject) -> tuple[Page | Reject, float]:
+def _extract_task(item: Document | Reject) -> tuple[Extracted | Reject, list[int] | None, float]:
+    """Extraction, and the hashes of the page's lines for the template counts."""
     if isinstance(item, Reject):
-        return item, 0.0
+        return item, None, 0.0
     t = time.perf_counter()
-    page = extract(item, _CONFIG)
-    if _CONFIG.templates and page.site is not None:
-        page.line_hashes = [line_hash(b.text) for b in page.blocks]
-    return page, time.perf_counter() - t
+    ex = extract_text(item, _CONFIG)
+    hashes = None
+    if _CONFIG.templates and ex.site is not None:
+        hashes = [line_hash(line) for line in ex.text.split("\n") if line.strip()]
+    return ex, hashes, time.perf_counter() - t
 
 
 @dataclass
@@ -99,8 +102,19 @@ def process_pages(items: list[Page | Reject], config: Config) -> list[Cut | Reje
     return out
 
 
-def _story_task(items: list[Page | Reject]) -> list[Cut | Reject]:
-    return process_pages(items, _CONFIG)
+def _story_task(items: list[Extracted | Reject]) -> list[Cut | Reject]:
+    t = time.perf_counter()
+    pages = [it if isinstance(it, Reject) else to_page(it) for it in items]
+    if _TEMPLATES is not None:
+        for p in pages:
+            if isinstance(p, Page):
+                p.template = _TEMPLATES.template_blocks(p.site, p.blocks)
+    dt = (time.perf_counter() - t) / max(1, len(pages))
+    out = process_pages(pages, _CONFIG)
+    for c in out:
+        if isinstance(c, Cut):
+            c.seconds["extract"] = dt
+    return out
 
 
 def _batched(items: Iterable, size: int) -> Iterator[list]:
@@ -158,41 +172,29 @@ class Pipeline:
         self.pipeline_info = {"version": __version__, "schema": SCHEMA_VERSION, "config": self.config.hash()}
 
     # -- parallel map, ordered -------------------------------------------------------
-    def _map(self, fn: Callable, items: Iterable, chunksize: int = 8) -> Iterator:
+    def _map(self, fn: Callable, items: Iterable, chunksize: int = 8,
+             templates: TemplateCounter | None = None) -> Iterator:
         if self.jobs == 1:
-            _init_worker(self.config)
+            _init_worker(self.config, templates)
             for it in items:
                 yield fn(it)
             return
         ctx = get_context("fork") if hasattr(os, "fork") else get_context()
-        with ctx.Pool(self.jobs, initializer=_init_worker, initargs=(self.config,)) as pool:
+        with ctx.Pool(self.jobs, initializer=_init_worker, initargs=(self.config, templates)) as pool:
             yield from pool.imap(fn, items, chunksize=chunksize)
 
     # -- stages ----------------------------------------------------------------------
-    def _pages(self, items: Iterable[Document | Reject]) -> Iterator[Page | Reject]:
+    def _extracted(self, items: Iterable[Document | Reject],
+                   counter: TemplateCounter | None) -> Iterator[Extracted | Reject]:
         def counted():
             for it in items:
                 self.stats.documents += 1
                 yield it
-        for page, dt in self._map(_extract_task, counted()):
+        for ex, hashes, dt in self._map(_extract_task, counted()):
             self.stats.seconds["extract"] += dt
-            yield page
-
-    def _with_templates(self, pages: Iterator[Page | Reject], hold: list) -> Iterator[Page | Reject]:
-        cfg = self.config
-        counter = TemplateCounter(cfg.template_min_docs, cfg.template_min_share)
-
-        def observed():
-            for p in pages:
-                if isinstance(p, Page) and p.site is not None:
-                    counter.observe(p.site, set(p.line_hashes))
-                yield p
-        replay = _spool(observed(), hold)
-        for p in replay:
-            if isinstance(p, Page):
-                p.template = counter.template_blocks(p.site, p.blocks, p.line_hashes)
-                p.line_hashes = []
-            yield p
+            if counter is not None and hashes is not None:
+                counter.observe(ex.site, set(hashes))
+            yield ex
 
     def run(self, items: Iterable[Document | Reject]) -> Iterator[tuple[str, dict]]:
         hold: list = []
@@ -204,10 +206,16 @@ class Pipeline:
 
     def _run(self, items, hold) -> Iterator[tuple[str, dict]]:
         cfg = self.config
-        pages = self._pages(items)
         if cfg.templates:
-            pages = self._with_templates(pages, hold)
-        cuts = (c for batch in self._map(_story_task, _batched(pages, SIGN_BATCH), chunksize=1) for c in batch)
+            # Templates need every page's lines counted before any page is cleaned: the
+            # extracted texts wait in a spool, and the cleaning workers start (and, forked,
+            # inherit the counts) only once the counting is done.
+            counter = TemplateCounter(cfg.template_min_docs, cfg.template_min_share)
+            extracted = _spool(self._extracted(items, counter), hold)
+        else:
+            counter, extracted = None, self._extracted(items, None)
+        cuts = (c for batch in self._map(_story_task, _batched(extracted, SIGN_BATCH), chunksize=1, templates=counter)
+                for c in batch)
         if not cfg.dedup.enabled:
             for cut in cuts:
                 yield from self._emit(cut, {})

@@ -64,6 +64,21 @@ class Document:
     site: str | None = None  # template group: URL host, or the input directory
 
 
+@dataclass
+class Extracted:
+    """A document's text after extraction, before it is cut into blocks. This is what
+    passes between processes: a page's blocks are a function of its text, and a few
+    strings pickle far faster than thousands of small objects."""
+
+    doc_id: str
+    text: str  # spans point into this text
+    source: dict
+    url: str | None = None
+    site: str | None = None
+    title: str | None = None  # found by the extractor (HTML), if any
+    date: str | None = None
+
+
 @dataclass(frozen=True)
 class Block:
     """A non-blank line of the page text, [start, end) without surrounding white space."""
@@ -94,7 +109,6 @@ class Page:
     notes: list[dict | None] = field(default_factory=list)
     story: list[int] = field(default_factory=list)
     template: frozenset[int] = frozenset()  # block indices that are site template lines
-    line_hashes: list[int] = field(default_factory=list)  # per block, for the template counts
     story_meta: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)  # k → (title, date)
     # Set by the cleaner for the segmenter: the body runs as (cue, start, end) — cue is the
     # headline announcing a run after the first, or None — and each block's kind:

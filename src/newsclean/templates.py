@@ -49,7 +49,7 @@ class TemplateCounter:
         if site is None or site not in self.lines:
             return frozenset()
         table, n = self.lines[site], self.docs[site]
-        hashes = hashes or [line_hash(b.text) for b in blocks]
+        hashes = hashes or [line_hash(b.text) for b in blocks]  # (computed where the page is)
         out = set()
         for i, b in enumerate(blocks):
             c = table.get(hashes[i], 0)
