@@ -175,3 +175,25 @@ def test_corpus_output_identical_at_any_jobs(tmp_path):
         outs.append([(out / n).read_bytes() for n in ("clean.jsonl", "duplicates.jsonl", "rejects.jsonl")])
     assert outs[0] == outs[1]
     assert outs[0][1], "the generated corpus holds syndicated copies: some duplicates expected"
+
+
+def test_mixed_html_and_text_folder_identical_at_any_jobs(tmp_path):
+    """HTML pages go to worker processes, text pages are extracted in place: the order of
+    the output must not depend on which went where."""
+    src = tmp_path / "in"
+    src.mkdir()
+    para = "<p>The harbour council met on Tuesday and approved the plan for the new berths after a long debate.</p>"
+    for i in range(12):
+        if i % 3 == 0:
+            (src / f"{i:02d}.html").write_text(f"<html><body><article><h1>Story {i}</h1>{para * (i + 2)}</article></body></html>")
+        else:
+            (src / f"{i:02d}.txt").write_text(f"Menu\n\nStory {i}\n\n" + "\n\n".join(
+                f"Paragraph {k} of story {i} tells what the council decided about the harbour on Tuesday." for k in range(4)))
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"o{jobs}"
+        assert run("clean", str(src), "-o", str(out), "-q", "-j", jobs).exit_code == 0
+        outs.append([(out / n).read_bytes() for n in ("clean.jsonl", "duplicates.jsonl", "rejects.jsonl")])
+    assert outs[0] == outs[1]
+    ids = [json.loads(line)["doc_id"] for line in outs[0][0].decode().splitlines()]
+    assert len(ids) >= 8 and ids == sorted(ids)

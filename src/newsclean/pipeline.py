@@ -13,9 +13,10 @@ import pickle
 import platform
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from multiprocessing import get_context
 
 import numpy as np
@@ -49,6 +50,19 @@ def _extract_task(item: Document | Reject) -> tuple[Extracted | Reject, list[int
     if _CONFIG.templates and ex.site is not None:
         hashes = [line_hash(line) for line in ex.text.split("\n") if line.strip()]
     return ex, hashes, time.perf_counter() - t
+
+
+class _Ready:
+    """A result computed in place, in the queue of asynchronous ones."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def ready(self) -> bool:
+        return True
+
+    def get(self) -> Any:
+        return self.value
 
 
 @dataclass
@@ -172,6 +186,10 @@ class Pipeline:
         self.pipeline_info = {"version": __version__, "schema": SCHEMA_VERSION, "config": self.config.hash()}
 
     # -- parallel map, ordered -------------------------------------------------------
+    def _pool(self, templates: TemplateCounter | None):
+        ctx = get_context("fork") if hasattr(os, "fork") else get_context()
+        return ctx.Pool(self.jobs, initializer=_init_worker, initargs=(self.config, templates))
+
     def _map(self, fn: Callable, items: Iterable, chunksize: int = 8,
              templates: TemplateCounter | None = None) -> Iterator:
         if self.jobs == 1:
@@ -179,9 +197,31 @@ class Pipeline:
             for it in items:
                 yield fn(it)
             return
-        ctx = get_context("fork") if hasattr(os, "fork") else get_context()
-        with ctx.Pool(self.jobs, initializer=_init_worker, initargs=(self.config, templates)) as pool:
+        with self._pool(templates) as pool:
             yield from pool.imap(fn, items, chunksize=chunksize)
+
+    def _map_costly(self, fn: Callable, items: Iterable, costly: Callable[[Any], bool]) -> Iterator:
+        """``fn`` over items in order, sending only the costly ones (HTML to extract) to
+        worker processes: a plain-text page costs less to work on here than to ship."""
+        _init_worker(self.config)
+        if self.jobs == 1:
+            yield from map(fn, items)
+            return
+        pool, pending = None, deque()
+        try:
+            for it in items:
+                if costly(it):
+                    pool = pool or self._pool(None)
+                    pending.append(pool.apply_async(fn, (it,)))
+                else:
+                    pending.append(_Ready(fn(it)))
+                while pending and (pending[0].ready() or len(pending) > 4 * self.jobs):
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+        finally:
+            if pool is not None:
+                pool.terminate()
 
     # -- stages ----------------------------------------------------------------------
     def _extracted(self, items: Iterable[Document | Reject],
@@ -190,7 +230,7 @@ class Pipeline:
             for it in items:
                 self.stats.documents += 1
                 yield it
-        for ex, hashes, dt in self._map(_extract_task, counted()):
+        for ex, hashes, dt in self._map_costly(_extract_task, counted(), lambda d: getattr(d, "fmt", "") == "html"):
             self.stats.seconds["extract"] += dt
             if counter is not None and hashes is not None:
                 counter.observe(ex.site, set(hashes))
