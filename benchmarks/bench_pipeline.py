@@ -28,6 +28,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from baseline_c4_lsh import c4_lines  # noqa: E402
 from generate import SHARED, generate  # noqa: E402
 
 from newsclean import Config  # noqa: E402
@@ -50,19 +51,6 @@ def row(stage: str, n: int, mb: float, seconds: float, note: str = "") -> None:
     r = ROWS[-1]
     mbs = f"{r[3]:7.2f}" if r[3] is not None else "      -"
     print(f"{stage:34s} {n:8d} docs {r[2]:9.0f} docs/s {mbs} MB/s  peak RSS {r[4]:7.0f} MB  {note}", flush=True)
-
-
-def c4_lines(text: str) -> str:
-    """C4's line rules: keep lines ending in terminal punctuation, of 3+ words, without
-    'javascript', 'lorem ipsum', curly braces or policy boilerplate."""
-    keep = []
-    for line in text.split("\n"):
-        s = line.strip()
-        low = s.lower()
-        if (len(s.split()) >= 3 and s[-1:] in '.!?"”' and "javascript" not in low and "lorem ipsum" not in low
-                and "{" not in s and "cookie policy" not in low and "terms of use" not in low):
-            keep.append(s)
-    return "\n".join(keep)
 
 
 def shingle_strings(text: str, n: int = 5) -> list[bytes]:
@@ -132,19 +120,27 @@ def bench_stages(docs: list[dict]) -> list[str]:
 
 
 def bench_cli(path: str, n: int, mb: float) -> None:
-    for jobs in ("1", str(os.cpu_count() or 1)):
-        out = tempfile.mkdtemp(prefix="nc-bench-")
+    """End to end, as a user runs them (process start, imports, reading, writing): the
+    CLI at -j 1 and on every core, and the C4 + datasketch script."""
+    runs = [(f"newsclean CLI -j {jobs}", [sys.executable, "-m", "newsclean.cli", "clean", path, "-o", out, "-q", "-j", jobs])
+            for jobs, out in (("1", tempfile.mkdtemp(prefix="nc-bench-")),
+                              (str(os.cpu_count() or 1), tempfile.mkdtemp(prefix="nc-bench-")))]
+    base_out = tempfile.mktemp(suffix=".jsonl", prefix="nc-base-")
+    runs.append(("C4 + datasketch script, end to end", [sys.executable, str(HERE / "baseline_c4_lsh.py"), path, base_out]))
+    for name, cmd in runs:
         t = time.perf_counter()
-        res = subprocess.run([sys.executable, "-m", "newsclean.cli", "clean", path, "-o", out, "-q", "-j", jobs],
-                             capture_output=True, text=True)
+        res = subprocess.run(cmd, capture_output=True, text=True)
         dt = time.perf_counter() - t
         if res.returncode != 0:
             print(res.stderr)
             continue
-        rep = json.loads(Path(out, "report.json").read_text())
-        ROWS.append((f"newsclean CLI -j {jobs}", n, n / dt, mb / dt, None, ""))
-        print(f"{'newsclean CLI -j ' + jobs:34s} {n:8d} docs {n / dt:9.0f} docs/s {mb / dt:7.2f} MB/s  "
-              f"clean {rep['counts']['clean']}, duplicates {rep['counts']['duplicates']}", flush=True)
+        ROWS.append((name, n, n / dt, mb / dt, None, ""))
+        if "-o" in cmd:
+            rep = json.loads(Path(cmd[cmd.index("-o") + 1], "report.json").read_text())
+            note = f"clean {rep['counts']['clean']}, duplicates {rep['counts']['duplicates']}"
+        else:
+            note = res.stderr.strip()
+        print(f"{name:34s} {n:8d} docs {n / dt:9.0f} docs/s {mb / dt:7.2f} MB/s  {note}", flush=True)
 
 
 def bench_baseline(docs: list[dict], mb: float) -> None:
@@ -161,7 +157,7 @@ def bench_baseline(docs: list[dict], mb: float) -> None:
             dups += 1
         else:
             lsh.insert(i, m, check_duplication=False)
-    row("baseline C4 rules + datasketch LSH", len(docs), mb, time.perf_counter() - t, f"{dups} duplicates")
+    row("C4 rules + datasketch LSH, in process", len(docs), mb, time.perf_counter() - t, f"{dups} duplicates")
 
 
 def quality() -> None:
