@@ -92,13 +92,18 @@ def page_language(blocks) -> str:
 def language_hits(words, lowered: bool = False) -> list[int]:
     """Stopwords of each language (of LANGUAGES) among the words."""
     table = _stopword_langs()
+    counts = Counter(words if lowered else map(str.lower, words))
     hits = [0] * len(LANGUAGES)
-    found = [table.get(w) for w in (words if lowered else map(str.lower, words))]
-    for langs in found:
-        if langs:
-            for li in langs:
-                hits[li] += 1
+    for w in _all_stopwords().intersection(counts):  # counted and matched in C; few remain
+        c = counts[w]
+        for li in table[w]:
+            hits[li] += c
     return hits
+
+
+@lru_cache(maxsize=1)
+def _all_stopwords() -> frozenset[str]:
+    return frozenset(_stopword_langs())
 
 
 def top_language(hits: list[int]) -> str:
@@ -327,12 +332,19 @@ def own_story_above(blocks, feats: list[Feat], url: str | None, start: int, end:
     return None
 
 
+def page_norms(page: Page) -> list[str]:
+    """Each block's text, spaces normalised and casefolded (what "the same line" means)."""
+    if page.norms is None:
+        page.norms = [normalize_ws(b.text).casefold() for b in page.blocks]
+    return page.norms
+
+
 def find_title(page: Page, feats: list[Feat], body_start: int, run_end: int) -> int | None:
     """The headline: a headline-like line above the body, preferring one printed twice,
     one followed closely by a date or byline, one of headline length, and one that says
     what the URL says. Inside the body run only a line that matches the URL qualifies:
     then the run began early, in a list of teasers."""
-    norm = [" ".join(b.text.split()).casefold() for b in page.blocks]
+    norm = page_norms(page)
     counts: dict[str, int] = {}
     for t in norm:
         counts[t] = counts.get(t, 0) + 1
@@ -439,11 +451,12 @@ def clean(page: Page, config: Config) -> None:
         for _, s, e in runs:
             listed |= headline_lists(blocks, feats, s, e)
     marker = None
+    norms = page_norms(page)
     for i, (b, f) in enumerate(zip(blocks, feats)):
         if i in page.template:
             page.remove(i, TEMPLATE)
             continue
-        if title_norm is not None and " ".join(b.text.split()).casefold() == title_norm:
+        if title_norm is not None and norms[i] == title_norm:
             page.remove(i, METADATA, what="title")
             continue
         if f.chrome:
