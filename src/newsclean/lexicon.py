@@ -54,7 +54,11 @@ _SHORT = {
         more (from|on|about|in|stories|news|articles|like this).*|also read|see also|recommended( for you)?|
         you (may|might) (also )?like|don't miss|further reading|most (popular|read|viewed|shared|commented)|
         top stories|editors?'?s?’? picks?|also on \S+|what to read next|up next|in (other|case you missed).*|popular( now)?|
-        lire aussi|leia (também|mais)|mehr zum thema|lee también|leggi anche|читайте также|по теме""",
+        lire aussi|leia (também|mais)|mehr zum thema|lee también|leggi anche|читайте также|по теме|
+        você (também )?pode (gostar|se interessar)|veja também|(también )?te puede interesar|quizás te interese|
+        te recomendamos|vous aimerez aussi|à lire aussi|sur le même sujet|das könnte (sie|dich) auch interessieren|
+        weitere artikel|(ti )?potrebbe interessarti|ti potrebbe interessare|lees ook|misschien ook interessant|
+        вам может быть интересно|похожие (статьи|новости)""",
 }
 def _group(reason: str) -> str:
     return reason.replace("-", "_")
