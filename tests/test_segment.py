@@ -129,3 +129,19 @@ def test_story_in_another_language_after_the_body_is_split_but_a_quotation_is_no
     # One paragraph quoted in another language, the story going on after it, stays.
     quoted = clean_text(page(*head[:4], "Share", GERMAN[0], "Share", *HARBOUR[2:], "© 2021 Herald."))
     assert len(quoted) == 1 and GERMAN[0] in quoted[0]["text"]
+
+
+def test_prose_in_another_language_below_the_body_is_a_story_of_its_own():
+    german = " ".join(GERMAN + ["Die Anwohner hatten sich lange gegen den Lärm gewehrt, der nach ihrer Ansicht mit dem "
+                                "Verkehr der Containerschiffe in der Nacht zunehmen würde."])
+    more = ["The mayor said that the harbour would remain open to the fishing fleet while the work on the berths "
+            "was under way, and that the port authority would publish the schedule of the dredging in the spring.",
+            "The shipping companies welcomed the decision, which they said had been delayed for far too long by "
+            "the dispute, and they expect that the first of the new ships will be able to dock at the harbour next year."]
+    head = ("Harbour expansion approved", "Published March 3, 2021", *HARBOUR, *more, "Share on Twitter",
+            "Share on Facebook")
+    recs = clean_text(page(*head, "Hafen", "Ausbau beschlossen", "Kurz gesagt:", german, "© 2021 Herald."))
+    assert [r["story"] for r in recs] == [0, 1] and recs[1]["text"].endswith(german)
+    # A short line in another language under the body (a motto, a credit) is no story.
+    short = clean_text(page(*head, "Hafen", "Ausbau beschlossen", "Kurz gesagt:", GERMAN[0], "© 2021 Herald."))
+    assert [r["story"] for r in short] == [0] and short[0]["text"].split("\n\n") == HARBOUR + more

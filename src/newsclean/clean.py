@@ -436,7 +436,7 @@ def clean(page: Page, config: Config) -> None:
 
     runs: list[tuple[int | None, int, int]] = [(None, start, end)] + ([other] if other is not None else [])
     if not extracted:
-        runs += later_runs(scores, feats, blocks, runs[-1][2], zone if zone is not None else n)
+        runs += later_runs(scores, feats, blocks, runs[-1][2], zone if zone is not None else n, lang)
     run_of = [-1] * n
     for k, (cue, s, e) in enumerate(runs):
         for i in range(s if cue is None else cue, e):
@@ -523,11 +523,23 @@ def story_cue(blocks, feats: list[Feat], lo: int, start: int) -> int | None:
     return None
 
 
-def later_runs(scores: list[float], feats: list[Feat], blocks, after: int, limit: int) -> list[tuple[int, int, int]]:
+FOREIGN_STORY_CHARS = 300
+
+
+def _foreign_story(blocks, feats: list[Feat], start: int, end: int, lang: str) -> bool:
+    """Prose in another language than the page's, more than a quotation's worth."""
+    idx = [j for j in range(start, end) if feats[j].prose]
+    return (sum(len(blocks[j].text) for j in idx) >= FOREIGN_STORY_CHARS
+            and foreign(language_hits(chain.from_iterable(block_words(blocks[j].text) for j in idx)), lang))
+
+
+def later_runs(scores: list[float], feats: list[Feat], blocks, after: int, limit: int,
+               lang: str = "English") -> list[tuple[int, int, int]]:
     """Further body runs below the first that read like stories of their own (three
-    paragraphs of running prose), each with the headline that announces it (a headline
-    with a date, printed twice, or over a dateline), if any: candidates for appended
-    stories. A section heading (comments, related…) on the way ends the search."""
+    paragraphs of running prose, or a stretch of prose in another language than the
+    page's), each with the headline that announces it (a headline with a date, printed
+    twice, or over a dateline), if any: candidates for appended stories. A section
+    heading (comments, related…) on the way ends the search."""
     out = []
     lo = after
     while lo < limit and len(out) < 3:
@@ -540,7 +552,7 @@ def later_runs(scores: list[float], feats: list[Feat], blocks, after: int, limit
         # Paragraphs that run on into prose: a teaser under each headline does not count.
         prose = [j for j in range(s, e) if feats[j].prose
                  and (_proseish(feats[j - 1]) or (j + 1 < len(feats) and _proseish(feats[j + 1])))]
-        if len(prose) < 3 or sum(len(blocks[j].text) for j in prose) < 500:
+        if (len(prose) < 3 or sum(len(blocks[j].text) for j in prose) < 500) and not _foreign_story(blocks, feats, s, e, lang):
             break
         cue = story_cue(blocks, feats, lo, s)
         out.append((s if cue is None else cue, s, e))  # cue == start: no headline announced it
