@@ -159,6 +159,16 @@ def test_explain_missing_file_exit_2(tmp_path):
     assert res.exit_code == 2 and "not found" in res.stderr
 
 
+def outputs_at_jobs(src, tmp_path, jobs=("1", "2")) -> list[list[bytes]]:
+    """The three output files of a clean run of ``src`` at each number of jobs."""
+    outs = []
+    for j in jobs:
+        out = tmp_path / f"o{j}"
+        assert run("clean", str(src), "-o", str(out), "-q", "-j", j).exit_code == 0
+        outs.append([(out / n).read_bytes() for n in ("clean.jsonl", "duplicates.jsonl", "rejects.jsonl")])
+    return outs
+
+
 def test_corpus_output_identical_at_any_jobs(tmp_path):
     """A corpus with templates, copies and appended stories: same bytes at -j 1 and -j 2."""
     import sys
@@ -168,11 +178,7 @@ def test_corpus_output_identical_at_any_jobs(tmp_path):
 
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("".join(json.dumps(d) + "\n" for d in generate(120, seed=3)))
-    outs = []
-    for jobs in ("1", "2"):
-        out = tmp_path / f"o{jobs}"
-        assert run("clean", str(corpus), "-o", str(out), "-q", "-j", jobs).exit_code == 0
-        outs.append([(out / n).read_bytes() for n in ("clean.jsonl", "duplicates.jsonl", "rejects.jsonl")])
+    outs = outputs_at_jobs(corpus, tmp_path)
     assert outs[0] == outs[1]
     assert outs[0][1], "the generated corpus holds syndicated copies: some duplicates expected"
 
@@ -189,11 +195,7 @@ def test_mixed_html_and_text_folder_identical_at_any_jobs(tmp_path):
         else:
             (src / f"{i:02d}.txt").write_text(f"Menu\n\nStory {i}\n\n" + "\n\n".join(
                 f"Paragraph {k} of story {i} tells what the council decided about the harbour on Tuesday." for k in range(4)))
-    outs = []
-    for jobs in ("1", "2"):
-        out = tmp_path / f"o{jobs}"
-        assert run("clean", str(src), "-o", str(out), "-q", "-j", jobs).exit_code == 0
-        outs.append([(out / n).read_bytes() for n in ("clean.jsonl", "duplicates.jsonl", "rejects.jsonl")])
+    outs = outputs_at_jobs(src, tmp_path)
     assert outs[0] == outs[1]
     ids = [json.loads(line)["doc_id"] for line in outs[0][0].decode().splitlines()]
     assert len(ids) >= 8 and ids == sorted(ids)
