@@ -20,21 +20,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from itertools import chain
 from urllib.parse import urlsplit
-from functools import cached_property, lru_cache
 
 import regex
 
 from .config import Config
-from .passages import find_repeats
+from .language import WORD_RE, block_language, foreign, language_hits, page_language, stopwords_of
 from .lexicon import AUTHOR_BIO_RE, COMMENTER_RE, META_PREFIX_RE, RELATIVE_TIME_RE, TIME_RE, chrome_reason, parse_date
+from .passages import find_repeats
 from .records import (BOILERPLATE, COMMENTS, DUPLICATE, FOOTER, METADATA, NAVIGATION, NEWSLETTER, RELATED,
                       SIDEBAR, TEMPLATE, Page, normalize_ws)
 
-_WORD = re.compile(r"\w[\w'’.-]*")  # stdlib re: Unicode-aware \w, and fast
 # Chinese and Japanese write no spaces: each ideograph or kana counts as half a word, and
 # particles and sentence punctuation stand in for stopwords.
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
@@ -59,79 +58,6 @@ MARKER = 200
 ISOLATED_WEIGHT = 0.35
 LIST_MIN = 3
 LIST_CAPS = 0.0
-LANGUAGE_SAMPLE = 600  # words enough to tell a page's language
-LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Russian", "Polish",
-             "Swedish", "Danish", "Norwegian_Bokmal", "Finnish", "Czech", "Turkish", "Indonesian", "Romanian",
-             "Hungarian", "Ukrainian", "Greek", "Korean", "Vietnamese", "Catalan", "Croatian", "Arabic")
-
-
-@lru_cache(maxsize=1)
-def _stopword_langs() -> dict[str, tuple[int, ...]]:
-    import justext
-
-    table: dict[str, list[int]] = {}
-    for li, lang in enumerate(LANGUAGES):
-        for w in justext.get_stoplist(lang):
-            table.setdefault(w.lower(), []).append(li)
-    return {w: tuple(v) for w, v in table.items()}
-
-
-def page_language(blocks) -> str:
-    """The language (of jusText's stoplists) whose stopwords the page uses most, judged on
-    its longest blocks: the prose tells, menus don't."""
-    sample, seen = [], 0
-    for b in sorted(blocks, key=lambda b: len(b.text), reverse=True):
-        words = _WORD.findall(b.text.lower())
-        sample.append(words)
-        seen += len(words)
-        if seen > LANGUAGE_SAMPLE:
-            break
-    return top_language(language_hits(chain.from_iterable(sample), lowered=True))
-
-
-def language_hits(words, lowered: bool = False) -> list[int]:
-    """Stopwords of each language (of LANGUAGES) among the words."""
-    table = _stopword_langs()
-    counts = Counter(words if lowered else map(str.lower, words))
-    hits = [0] * len(LANGUAGES)
-    for w in _all_stopwords().intersection(counts):  # counted and matched in C; few remain
-        c = counts[w]
-        for li in table[w]:
-            hits[li] += c
-    return hits
-
-
-@lru_cache(maxsize=1)
-def _all_stopwords() -> frozenset[str]:
-    return frozenset(_stopword_langs())
-
-
-def top_language(hits: list[int]) -> str:
-    return LANGUAGES[max(range(len(LANGUAGES)), key=lambda i: (hits[i], -i))]
-
-
-def block_language(words: list[str]) -> str:
-    return top_language(language_hits(words))
-
-
-FOREIGN_HITS = 5  # stopwords enough to tell a text's language
-
-
-def foreign(hits: list[int], lang: str) -> bool:
-    """Stopword counts of a text in another language than ``lang``, plainly: its own
-    language's stopwords outnumber ``lang``'s three to one (Spanish in a Portuguese page's
-    quote does not count)."""
-    best = max(hits)
-    return best >= FOREIGN_HITS and top_language(hits) != lang and 3 * hits[LANGUAGES.index(lang)] < best
-
-
-@lru_cache(maxsize=len(LANGUAGES))
-def _stoplist(lang: str) -> frozenset[str]:
-    import justext
-
-    return frozenset(w.lower() for w in justext.get_stoplist(lang))
-
-
 @dataclass(frozen=True)
 class Feat:
     n_chars: int
@@ -162,7 +88,7 @@ def ends_sentence(text: str) -> bool:
 
 def block_words(text: str) -> list[str]:
     """Words as written (case kept: capitalisation is a feature)."""
-    return _WORD.findall(text)
+    return WORD_RE.findall(text)
 
 
 def is_meta(text: str, words: list[str], date: str | None) -> bool:
@@ -184,7 +110,7 @@ def features(text: str, lang: str) -> Feat:
     """A block's own features. Cached: menus, footers and share bars recur across a
     site's pages, so most chrome lines are computed once."""
     words = block_words(text)
-    stoplist = _stoplist(lang)
+    stoplist = stopwords_of(lang)
     n = len(words)
     stop = len([w for w in map(str.lower, words) if w in stoplist]) / n if n else 0.0
     cjk = len(_CJK.findall(text)) if _CJK_HINT.search(text) else 0
@@ -303,7 +229,7 @@ def slug_words(url: str | None) -> set[str]:
     return {w for w in best if w.isalpha() and len(w) > 2} - _SLUG_NOISE
 
 
-def _stems(words) -> set[str]:
+def stems(words) -> set[str]:
     """Accent-free five-letter stems: "Calendário" says "calendario", "shutoffs" "shutoff"."""
     return {"".join(c for c in unicodedata.normalize("NFKD", w.casefold()) if not unicodedata.combining(c))[:5]
             for w in words}
@@ -318,14 +244,14 @@ def own_story_above(blocks, feats: list[Feat], url: str | None, start: int, end:
     that is not prose (a table, a list), and the prose below is announced by a headline
     of its own and never mentions the page's subject. Returns (page headline, that
     other story's headline)."""
-    slug = _stems(slug_words(url))
-    if len(slug) < 2 or len(slug & _stems(w for i in range(start, end) for w in _WORD.findall(blocks[i].text))) * 3 >= len(slug):
+    slug = stems(slug_words(url))
+    if len(slug) < 2 or len(slug & stems(w for i in range(start, end) for w in WORD_RE.findall(blocks[i].text))) * 3 >= len(slug):
         return None
     cue = story_cue(blocks, feats, 0, start)
     if cue is None:
         return None
     for h in range(cue):
-        if feats[h].n_words <= 16 and 3 * len(slug & _stems(_WORD.findall(blocks[h].text))) >= 2 * len(slug) \
+        if feats[h].n_words <= 16 and 3 * len(slug & stems(WORD_RE.findall(blocks[h].text))) >= 2 * len(slug) \
                 and any(feats[j].meta for j in range(h + 1, min(h + 5, cue))):
             own = sum(1 for j in range(h + 1, cue) if not feats[j].chrome and not feats[j].meta)
             return (h, cue) if own >= OWN_CONTENT else None
@@ -354,7 +280,7 @@ def find_title(page: Page, feats: list[Feat], body_start: int, run_end: int) -> 
         f = feats[i]
         if not f.headline or i in page.template or f.teaser:
             continue
-        said = len(slug & set(_WORD.findall(norm[i]))) / len(slug) if len(slug) >= 3 else 0.0
+        said = len(slug & set(WORD_RE.findall(norm[i]))) / len(slug) if len(slug) >= 3 else 0.0
         inside = i > body_start
         if inside and said < 0.8:
             continue
@@ -382,7 +308,7 @@ def clean(page: Page, config: Config) -> None:
     if not blocks:
         return
     lang = page_language(blocks)
-    stoplist = _stoplist(lang)
+    stoplist = stopwords_of(lang)
     feats: list[Feat] = [None] * len(blocks)  # type: ignore[list-item]
     share = [1.0] * len(blocks)
     for group in wrapped_groups(blocks):

@@ -15,7 +15,8 @@ from collections import Counter
 from itertools import chain
 
 
-from .clean import _WORD, DATELINE_RE, LANGUAGES, _stems, _stoplist, block_words, foreign, language_hits, slug_words, top_language
+from .clean import DATELINE_RE, block_words, slug_words, stems
+from .language import LANGUAGES, foreign, language_hits, stopwords_of, top_language
 from .config import Config
 from .records import APPENDED, DUPLICATE, METADATA, RELATED, Page, Story, normalize_ws
 
@@ -37,7 +38,7 @@ STORY_HEAD = 8
 def block_terms(page: Page, i: int, cache: dict) -> list[str]:
     got = cache.get(i)
     if got is None:
-        stop = _stoplist(page.lang)
+        stop = stopwords_of(page.lang)
         got = cache[i] = [w for w in _WORDS.findall(page.blocks[i].text.casefold())
                           if len(w) > 2 and w not in stop and not w.isdigit()]
     return got
@@ -166,10 +167,10 @@ def topic_shift(page: Page, before: list[int], after: list[int], cue: str, cache
 def off_subject(page: Page, idx: list[int]) -> bool:
     """The page's headline says what its URL says, and these blocks say none of it: they
     are about something else, however little text the page's own story has to compare."""
-    slug = _stems(slug_words(page.url))
-    if len(slug) < 2 or not page.title or 3 * len(slug & _stems(_WORD.findall(page.title))) < 2 * len(slug):
+    slug = stems(slug_words(page.url))
+    if len(slug) < 2 or not page.title or 3 * len(slug & stems(block_words(page.title))) < 2 * len(slug):
         return False
-    return not slug & _stems(w for i in idx for w in _WORD.findall(page.blocks[i].text))
+    return not slug & stems(w for i in idx for w in block_words(page.blocks[i].text))
 
 
 def in_another_language(page: Page, before: list[int], start: int, end: int, cache: dict) -> bool:
@@ -185,6 +186,16 @@ def in_another_language(page: Page, before: list[int], start: int, end: int, cac
         return total
 
     return foreign(hits(i for i in range(start, end) if page.labels[i] is None), top_language(hits(before)))
+
+
+def plainly_other(page: Page, before: list[int], after: list[int], start: int, end: int, cue: str,
+                  later_run: bool, langs: dict) -> bool:
+    """Another story, though the two sides are too short for their vocabularies to tell:
+    a later run that never mentions what the page's URL and headline are about, or text
+    in another language than the story before it."""
+    if later_run and len(after) >= MIN_NEW_PROSE[cue] and off_subject(page, after):
+        return True
+    return bool(after) and len(before) >= MIN_STORY_PROSE and in_another_language(page, before, start, end, langs)
 
 
 def segment(page: Page, config: Config) -> None:
@@ -211,8 +222,7 @@ def segment(page: Page, config: Config) -> None:
                 continue
             before, after = _kept_text(page, story_start, b), _kept_prose(page, b, end)
             score = topic_shift(page, before, after, cue, terms)
-            if score is None and (b in runs and len(after) >= MIN_NEW_PROSE[cue] and off_subject(page, after)
-                                  or after and len(before) >= MIN_STORY_PROSE and in_another_language(page, before, b, end, langs)):
+            if score is None and plainly_other(page, before, after, b, end, cue, b in runs, langs):
                 score = LIMITS[cue][1]  # accepted, after any candidate the vocabulary itself tells apart
             if score is not None and (best is None or score < best[0]):
                 best = (score, b, end)

@@ -1,0 +1,85 @@
+"""Which language a text is in, by the stopwords it uses (jusText's stoplists).
+
+Used by the cleaner (the page's language decides which stopwords make prose) and by the
+segmenter (a story in another language than the one before it is another story).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+from itertools import chain
+
+WORD_RE = re.compile(r"\w[\w'’.-]*")  # stdlib re: Unicode-aware \w, and fast
+
+LANGUAGE_SAMPLE = 600  # words enough to tell a page's language
+LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Russian", "Polish",
+             "Swedish", "Danish", "Norwegian_Bokmal", "Finnish", "Czech", "Turkish", "Indonesian", "Romanian",
+             "Hungarian", "Ukrainian", "Greek", "Korean", "Vietnamese", "Catalan", "Croatian", "Arabic")
+
+
+@lru_cache(maxsize=1)
+def _stopword_langs() -> dict[str, tuple[int, ...]]:
+    import justext
+
+    table: dict[str, list[int]] = {}
+    for li, lang in enumerate(LANGUAGES):
+        for w in justext.get_stoplist(lang):
+            table.setdefault(w.lower(), []).append(li)
+    return {w: tuple(v) for w, v in table.items()}
+
+
+def page_language(blocks) -> str:
+    """The language (of jusText's stoplists) whose stopwords the page uses most, judged on
+    its longest blocks: the prose tells, menus don't."""
+    sample, seen = [], 0
+    for b in sorted(blocks, key=lambda b: len(b.text), reverse=True):
+        words = WORD_RE.findall(b.text.lower())
+        sample.append(words)
+        seen += len(words)
+        if seen > LANGUAGE_SAMPLE:
+            break
+    return top_language(language_hits(chain.from_iterable(sample), lowered=True))
+
+
+def language_hits(words, lowered: bool = False) -> list[int]:
+    """Stopwords of each language (of LANGUAGES) among the words."""
+    table = _stopword_langs()
+    counts = Counter(words if lowered else map(str.lower, words))
+    hits = [0] * len(LANGUAGES)
+    for w in _all_stopwords().intersection(counts):  # counted and matched in C; few remain
+        c = counts[w]
+        for li in table[w]:
+            hits[li] += c
+    return hits
+
+
+@lru_cache(maxsize=1)
+def _all_stopwords() -> frozenset[str]:
+    return frozenset(_stopword_langs())
+
+
+def top_language(hits: list[int]) -> str:
+    return LANGUAGES[max(range(len(LANGUAGES)), key=lambda i: (hits[i], -i))]
+
+
+def block_language(words: list[str]) -> str:
+    return top_language(language_hits(words))
+
+
+FOREIGN_HITS = 5  # stopwords enough to tell a text's language
+
+
+def foreign(hits: list[int], lang: str) -> bool:
+    """Stopword counts of a text in another language than ``lang``, plainly: its own
+    language's stopwords outnumber ``lang``'s three to one (Spanish in a Portuguese page's
+    quote does not count)."""
+    best = max(hits)
+    return best >= FOREIGN_HITS and top_language(hits) != lang and 3 * hits[LANGUAGES.index(lang)] < best
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def stopwords_of(lang: str) -> frozenset[str]:
+    import justext
+
+    return frozenset(w.lower() for w in justext.get_stoplist(lang))
