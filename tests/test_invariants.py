@@ -64,3 +64,10 @@ def test_removed_reasons_come_from_the_vocabulary():
     for r in clean_text(text):
         for rm in r["removed"]:
             assert rm["reason"] in REASONS
+
+
+@given(st.text())
+@settings(max_examples=500)
+def test_whitespace_normalisation_is_split_and_join(text):
+    # normalize_ws takes a shortcut for lines already normalised; it must never differ.
+    assert normalize_ws(text) == " ".join(text.split())

@@ -30,6 +30,10 @@ def normalize_ws(s: str) -> str:
     """The documented whitespace normalisation: runs of white space (anything
     ``str.isspace`` calls space, NBSP and line breaks included) become one space; ends are
     stripped. A kept span of the source, so normalised, is exactly its paragraph of ``text``."""
+    # Most lines are already so: the only white space ``isprintable`` lets through is the
+    # ASCII space, so one check in C spares the split and join.
+    if s.isprintable() and "  " not in s and s[:1] != " " and s[-1:] != " ":
+        return s
     return " ".join(s.split())
 
 
