@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
@@ -235,6 +236,18 @@ def stems(words) -> set[str]:
             for w in words}
 
 
+def url_subject(url: str | None) -> set[str]:
+    """What the page's URL says it is about, as stems of its slug's words."""
+    return stems(slug_words(url))
+
+
+def subject_said(subject: set[str], texts) -> float:
+    """The share of the subject's stems that the texts mention."""
+    if not subject:
+        return 0.0
+    return len(subject & stems(w for t in texts for w in WORD_RE.findall(t))) / len(subject)
+
+
 OWN_CONTENT = 8  # lines of the page's own (a table, a list, reviews) between its headline and another's
 
 
@@ -244,14 +257,14 @@ def own_story_above(blocks, feats: list[Feat], url: str | None, start: int, end:
     that is not prose (a table, a list), and the prose below is announced by a headline
     of its own and never mentions the page's subject. Returns (page headline, that
     other story's headline)."""
-    slug = stems(slug_words(url))
-    if len(slug) < 2 or len(slug & stems(w for i in range(start, end) for w in WORD_RE.findall(blocks[i].text))) * 3 >= len(slug):
+    subject = url_subject(url)
+    if len(subject) < 2 or subject_said(subject, (blocks[i].text for i in range(start, end))) >= 1 / 3:
         return None
     cue = story_cue(blocks, feats, 0, start)
     if cue is None:
         return None
     for h in range(cue):
-        if feats[h].n_words <= 16 and 3 * len(slug & stems(WORD_RE.findall(blocks[h].text))) >= 2 * len(slug) \
+        if feats[h].n_words <= 16 and subject_said(subject, [blocks[h].text]) >= 2 / 3 \
                 and any(feats[j].meta for j in range(h + 1, min(h + 5, cue))):
             own = sum(1 for j in range(h + 1, cue) if not feats[j].chrome and not feats[j].meta)
             return (h, cue) if own >= OWN_CONTENT else None
@@ -271,16 +284,16 @@ def find_title(page: Page, feats: list[Feat], body_start: int, run_end: int) -> 
     what the URL says. Inside the body run only a line that matches the URL qualifies:
     then the run began early, in a list of teasers."""
     norm = page_norms(page)
-    counts: dict[str, int] = {}
-    for t in norm:
-        counts[t] = counts.get(t, 0) + 1
-    slug = slug_words(page.url)
+    counts = Counter(norm)
+    subject = url_subject(page.url)
+    if len(subject) < 3:
+        subject = set()  # too few words to tell one headline from another
     best = {False: (None, None), True: (None, None)}  # above the body / inside the run
     for i in range(min(run_end, len(feats))):
         f = feats[i]
         if not f.headline or i in page.template or f.teaser:
             continue
-        said = len(slug & set(WORD_RE.findall(norm[i]))) / len(slug) if len(slug) >= 3 else 0.0
+        said = subject_said(subject, [norm[i]])
         inside = i > body_start
         if inside and said < 0.8:
             continue

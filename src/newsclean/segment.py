@@ -15,7 +15,7 @@ from collections import Counter
 from itertools import chain
 
 
-from .clean import DATELINE_RE, block_words, slug_words, stems
+from .clean import DATELINE_RE, block_words, subject_said, url_subject
 from .language import LANGUAGES, foreign, language_hits, stopwords_of, top_language
 from .config import Config
 from .records import APPENDED, DUPLICATE, METADATA, RELATED, Page, Story, normalize_ws
@@ -167,10 +167,10 @@ def topic_shift(page: Page, before: list[int], after: list[int], cue: str, cache
 def off_subject(page: Page, idx: list[int]) -> bool:
     """The page's headline says what its URL says, and these blocks say none of it: they
     are about something else, however little text the page's own story has to compare."""
-    slug = stems(slug_words(page.url))
-    if len(slug) < 2 or not page.title or 3 * len(slug & stems(block_words(page.title))) < 2 * len(slug):
+    subject = url_subject(page.url)
+    if len(subject) < 2 or not page.title or subject_said(subject, [page.title]) < 2 / 3:
         return False
-    return not slug & stems(w for i in idx for w in block_words(page.blocks[i].text))
+    return subject_said(subject, (page.blocks[i].text for i in idx)) == 0
 
 
 def in_another_language(page: Page, before: list[int], start: int, end: int, cache: dict) -> bool:
