@@ -120,6 +120,8 @@ def _story_task(items: list[Extracted | Reject]) -> list[Cut | Reject]:
     t = time.perf_counter()
     pages = [it if isinstance(it, Reject) else to_page(it) for it in items]
     if _TEMPLATES is not None:
+        # The lines are hashed again here rather than carried from the counting pass: the
+        # parent process is the narrow part of the run, and workers hash side by side.
         for p in pages:
             if isinstance(p, Page):
                 p.template = _TEMPLATES.template_blocks(p.site, p.blocks)
