@@ -1,9 +1,11 @@
 """The run: read → extract → clean → segment → dedup → write, over a stream of documents.
 
-Per-document work (extraction, cleaning, segmentation, signatures) runs in a process
-pool with ordered ``imap``, so the output is byte-identical at any ``-j``. Corpus-wide
-decisions (site templates, duplicates) need everything first; for them pages and stories
-are spooled to a temporary file, so memory holds counts and signatures, not texts.
+Per-document work (HTML extraction, cleaning, segmentation, signatures) runs in worker
+processes, results taken in input order, so the output is byte-identical at any ``-j``.
+Corpus-wide decisions (site templates, duplicates) need everything first; for them the
+extracted texts and then the stories are spooled to a temporary file, so memory holds
+counts and signatures, not texts. Only texts cross between processes, never pages: a
+page's blocks are rebuilt from its text where it is cleaned.
 """
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 from multiprocessing import get_context
+from typing import Any
 
 import numpy as np
 
