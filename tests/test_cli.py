@@ -199,3 +199,38 @@ def test_mixed_html_and_text_folder_identical_at_any_jobs(tmp_path):
     assert outs[0] == outs[1]
     ids = [json.loads(line)["doc_id"] for line in outs[0][0].decode().splitlines()]
     assert len(ids) >= 8 and ids == sorted(ids)
+
+
+def test_a_document_the_cleaner_fails_on_is_rejected_and_the_run_goes_on(tmp_path, monkeypatch):
+    import newsclean.pipeline as pipeline
+
+    real = pipeline.clean
+
+    def failing(page, config):
+        if page.doc_id.startswith("001_"):
+            raise IndexError("list index out of range")
+        return real(page, config)
+
+    monkeypatch.setattr(pipeline, "clean", failing)
+    res = run("clean", str(SEEDS), "-o", str(tmp_path), "-j", "1")
+    assert res.exit_code == 0
+    [rej] = read_jsonl(tmp_path / "rejects.jsonl")
+    assert rej["reason"] == "error" and rej["doc_id"].startswith("001_") and "IndexError" in rej["detail"]
+    assert rej["path"].endswith(".txt") and "001_" in res.stderr and "error" in res.stderr
+    cleaned = {r["doc_id"] for r in read_jsonl(tmp_path / "clean.jsonl") + read_jsonl(tmp_path / "duplicates.jsonl")}
+    assert cleaned == {n[:-4] for n in SEED_FILES} - {rej["doc_id"]}
+
+
+def test_a_page_the_extractor_fails_on_is_rejected(tmp_path, monkeypatch):
+    import newsclean.pipeline as pipeline
+
+    def failing(doc, config):
+        raise RecursionError("maximum recursion depth exceeded")  # what deeply nested HTML can do
+
+    monkeypatch.setattr(pipeline, "extract_text", failing)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "deep.html").write_text("<html><body>" + "<div>" * 50 + "text</body></html>")
+    res = run("clean", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q", "-j", "1")
+    assert res.exit_code == 0
+    [rej] = read_jsonl(tmp_path / "out" / "rejects.jsonl")
+    assert rej["reason"] == "error" and rej["doc_id"] == "deep" and rej["detail"].startswith("RecursionError")

@@ -19,7 +19,7 @@ from .config import APPENDED_MODES, Config, DedupConfig
 from .errors import StrictError, UsageError
 from .pipeline import Pipeline
 from .read import STDIN, read_inputs
-from .records import Reject
+from .records import ERROR, Reject
 from .write import Output
 
 EPILOG = """\b
@@ -160,6 +160,10 @@ def _run_clean(inputs, outdir, config, index_path, jobs, strict, quiet) -> int:
             else:
                 if not quiet and record["reason"] == "no-body":
                     click.echo(f"newsclean: no body left in {record['path']} ({record['doc_id']})", err=True)
+                elif not quiet and record["reason"] == ERROR:
+                    where = record["path"] + (f":{record['line']}" if record["line"] is not None else "")
+                    click.echo(f"newsclean: error on {where} ({record['doc_id']}): {record['detail']} — "
+                               "rejected, the run goes on; please report it", err=True)
                 out.reject(record)
         report = pipeline.report()
         report["seconds"]["total"] = round(time.perf_counter() - t0, 3)

@@ -28,7 +28,7 @@ from .clean import clean
 from .config import SCHEMA_VERSION, Config
 from .dedup import Deduper, band_keys, sketch_many
 from .extract import extract, extract_text, to_page
-from .records import Document, Extracted, Page, Reject, Story, story_record
+from .records import ERROR, Document, Extracted, Page, Reject, Story, story_record
 from .segment import segment, stories
 from .templates import TemplateCounter, line_hash
 
@@ -47,7 +47,9 @@ def _extract_task(item: Document | Reject) -> tuple[Extracted | Reject, list[int
     if isinstance(item, Reject):
         return item, None, 0.0
     t = time.perf_counter()
-    ex = extract_text(item, _CONFIG)
+    ex = _guarded(extract_text, item, item, _CONFIG)
+    if isinstance(ex, Reject):
+        return ex, None, time.perf_counter() - t
     hashes = None
     if _CONFIG.templates and ex.site is not None:
         hashes = [line_hash(line) for line in ex.text.split("\n") if line.strip()]
@@ -101,10 +103,20 @@ def process_page(page: Page, config: Config, sign: bool = True) -> Cut:
                {"clean": t1 - t0, "segment": t2 - t1, "signature": t3 - t2})
 
 
+def _guarded(fn: Callable, doc: Document | Extracted | Page, *args, **kwargs):
+    """``fn(*args)``, or a reject naming the document when it fails: one page that trips a
+    bug, in the cleaner or in trafilatura, costs that page, not the run (and says so)."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as e:  # noqa: BLE001 — any failure of one document is that document's
+        return Reject(doc.source.get("path", ""), ERROR, f"{type(e).__name__}: {e}", line=doc.source.get("line"),
+                      doc_id=doc.doc_id)
+
+
 def process_pages(items: list[Page | Reject], config: Config) -> list[Cut | Reject]:
     """process_page over a batch, with the batch's signatures computed together (a few
     large numpy calls instead of many small ones)."""
-    out = [it if isinstance(it, Reject) else process_page(it, config, sign=False) for it in items]
+    out = [it if isinstance(it, Reject) else _guarded(process_page, it, it, config, sign=False) for it in items]
     if config.dedup.enabled:
         cuts = [c for c in out if isinstance(c, Cut) and c.stories]
         t = time.perf_counter()

@@ -37,12 +37,15 @@ def normalize_ws(s: str) -> str:
     return " ".join(s.split())
 
 
+ERROR = "error"  # a document the extractor or the cleaner failed on (a bug: the detail says what)
+
+
 @dataclass
 class Reject:
     """An input that could not be used; always written, never dropped silently."""
 
     path: str
-    reason: str  # missing | unreadable | binary | empty | bad-json | no-text | bad-record
+    reason: str  # missing | unreadable | unsupported | binary | empty | bad-json | bad-record | no-text | no-body | error
     detail: str = ""
     line: int | None = None
     doc_id: str | None = None
