@@ -270,24 +270,25 @@ class Pipeline:
             extracted = _spool(self._extracted(items, counter), hold)
         else:
             counter, extracted = None, self._extracted(items, None)
-        cuts = (c for batch in self._map(_story_task, _batched(extracted, SIGN_BATCH), chunksize=1, templates=counter)
-                for c in batch)
+        batches = self._map(_story_task, _batched(extracted, SIGN_BATCH), chunksize=1, templates=counter)
         if not cfg.dedup.enabled:
-            for cut in cuts:
-                yield from self._emit(cut, {})
+            for batch in batches:
+                for cut in batch:
+                    yield from self._emit(cut, {})
             return
         deduper = Deduper(cfg.dedup, self.index)
 
         def signed():
-            for cut in cuts:
-                if isinstance(cut, Cut):
-                    t = time.perf_counter()
-                    for s, (sig, size, exact) in zip(cut.stories, cut.sigs):
-                        deduper.add(s.id, s.text, s.date, sig, size, exact)
-                    self.stats.seconds["lsh"] += time.perf_counter() - t
-                    cut.sigs = []  # signatures live in the deduper; keep the spool small
-                yield cut
-        replay = _spool(signed(), hold)
+            for batch in batches:  # spooled a batch at a time: one load call, not sixteen
+                t = time.perf_counter()
+                for cut in batch:
+                    if isinstance(cut, Cut):
+                        for s, (sig, size, exact) in zip(cut.stories, cut.sigs):
+                            deduper.add(s.id, s.text, s.date, sig, size, exact)
+                        cut.sigs = []  # signatures live in the deduper; keep the spool small
+                self.stats.seconds["lsh"] += time.perf_counter() - t
+                yield batch
+        replay = (cut for batch in _spool(signed(), hold) for cut in batch)
         decisions = deduper.resolve()
         if self.index is not None:
             t = time.perf_counter()
