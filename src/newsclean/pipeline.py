@@ -267,10 +267,10 @@ class Pipeline:
             # extracted texts wait in a spool, and the cleaning workers start (and, forked,
             # inherit the counts) only once the counting is done.
             counter = TemplateCounter(cfg.template_min_docs, cfg.template_min_share)
-            extracted = _spool(self._extracted(items, counter), hold)
+            extracted = _spool(_batched(self._extracted(items, counter), SIGN_BATCH), hold)
         else:
-            counter, extracted = None, self._extracted(items, None)
-        batches = self._map(_story_task, _batched(extracted, SIGN_BATCH), chunksize=1, templates=counter)
+            counter, extracted = None, _batched(self._extracted(items, None), SIGN_BATCH)
+        batches = self._map(_story_task, extracted, chunksize=1, templates=counter)
         if not cfg.dedup.enabled:
             for batch in batches:
                 for cut in batch:
