@@ -34,7 +34,7 @@ from generate import SHARED, generate  # noqa: E402
 from newsclean import Config  # noqa: E402
 from newsclean.clean import clean  # noqa: E402
 from newsclean.dedup import Deduper, sketch_many, words  # noqa: E402
-from newsclean.pipeline import SIGN_BATCH  # noqa: E402
+from newsclean.pipeline import SIGN_BATCH, batch_gc  # noqa: E402
 from newsclean.extract import extract  # noqa: E402
 from newsclean.records import Document  # noqa: E402
 from newsclean.segment import segment, stories  # noqa: E402
@@ -182,8 +182,9 @@ def main() -> None:
     docs = list(generate(a.docs))
     mb = sum(len(d["text"].encode()) for d in docs) / 1e6
     print(f"generated {len(docs)} scraped pages, {mb:.1f} MB; {os.cpu_count()} cores\n")
-    bench_stages(docs)
-    bench_baseline(docs, mb)
+    with batch_gc():  # the collector as the CLI sets it, for newsclean and the alternatives alike
+        bench_stages(docs)
+        bench_baseline(docs, mb)
     if not a.no_cli:
         with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
             for d in docs:

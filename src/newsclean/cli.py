@@ -6,7 +6,6 @@ path that does not exist (the other inputs are still cleaned), unwritable output
 """
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import tempfile
@@ -18,7 +17,7 @@ import click
 from . import __version__
 from .config import APPENDED_MODES, Config, DedupConfig
 from .errors import StrictError, UsageError
-from .pipeline import Pipeline
+from .pipeline import Pipeline, batch_gc
 from .read import STDIN, read_inputs
 from .records import ERROR, Reject
 from .write import Output
@@ -130,21 +129,16 @@ def _open_index(index_path, config):
         raise UsageError(f"cannot use index {index_path}: {exc}") from None
 
 
-GC_THRESHOLD = 50_000  # allocations between young collections (default 700)
-
-
 def _run_clean(inputs, outdir, config, index_path, jobs, strict, quiet) -> int:
+    with batch_gc():  # the CLI owns its process (and the workers it forks)
+        return _clean_inputs(inputs, outdir, config, index_path, jobs, strict, quiet)
+
+
+def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, quiet) -> int:
     _check_outdir(outdir)
     if inputs.count(STDIN) > 1:
         raise UsageError("- (stdin) may be given only once")
     index = _open_index(index_path, config)
-    # A run allocates millions of short-lived objects while it keeps a few hundred thousand
-    # (the dedup index); with the default thresholds the cyclic collector rescans those
-    # again and again (it was three quarters of the dedup time). The CLI owns its process
-    # (and its forked workers), so it sets the collector for a batch job.
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(GC_THRESHOLD, 20, 100)
     pipeline = Pipeline(config, jobs=jobs or os.cpu_count() or 1, index=index)
     progress = Progress(not quiet)
     missing = []
@@ -187,8 +181,6 @@ def _run_clean(inputs, outdir, config, index_path, jobs, strict, quiet) -> int:
     finally:
         if index is not None:
             index.close()
-        gc.set_threshold(*thresholds)  # as it was, for a caller that runs the CLI in-process
-        gc.unfreeze()
     if not quiet:
         c = report["counts"]
         where = "stdout" if outdir == STDIN else outdir

@@ -9,6 +9,7 @@ page's blocks are rebuilt from its text where it is cleaned.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -17,6 +18,7 @@ import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import Any
@@ -35,6 +37,26 @@ from .templates import TemplateCounter, line_hash
 _CONFIG: Config | None = None
 _TEMPLATES: TemplateCounter | None = None  # the corpus's site templates, once counted
 SIGN_BATCH = 16  # pages a worker cleans and signs together
+
+
+GC_THRESHOLD = 50_000  # allocations between young collections (CPython's default: 700)
+
+
+@contextmanager
+def batch_gc() -> Iterator[None]:
+    """The cyclic garbage collector set for a batch run, and restored after it. A run
+    allocates millions of short-lived objects while it keeps a few hundred thousand (the
+    dedup index); with the default thresholds the collector rescans those again and again
+    (three quarters of the time of deduplication, a tenth of the cleaner's). Start-up
+    objects are frozen out of its sight, and young collections come less often."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _init_worker(config: Config, templates: TemplateCounter | None = None) -> None:
