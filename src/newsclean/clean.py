@@ -248,7 +248,7 @@ def subject_said(subject: set[str], texts) -> float:
     return len(subject & stems(w for t in texts for w in WORD_RE.findall(t))) / len(subject)
 
 
-OWN_CONTENT = 8  # lines of the page's own (a table, a list, reviews) between its headline and another's
+OWN_CONTENT = 8  # lines of the page's own (a table, a list) between its headline and another's: fewer are a byline and a share bar
 
 
 def own_story_above(blocks, feats: list[Feat], url: str | None, start: int, end: int) -> tuple[int, int] | None:
@@ -462,7 +462,7 @@ def story_cue(blocks, feats: list[Feat], lo: int, start: int) -> int | None:
     return None
 
 
-FOREIGN_STORY_CHARS = 300
+FOREIGN_STORY_CHARS = 300  # more than a quoted line or a motto: a paragraph of a story
 
 
 def _foreign_story(blocks, feats: list[Feat], start: int, end: int, lang: str) -> bool:
