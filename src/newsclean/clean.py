@@ -248,7 +248,9 @@ def subject_said(subject: set[str], texts) -> float:
     return len(subject & stems(w for t in texts for w in WORD_RE.findall(t))) / len(subject)
 
 
-OWN_CONTENT = 8  # lines of the page's own (a table, a list) between its headline and another's: fewer are a byline and a share bar
+# Lines of the page's own (a table, a list) between its headline and another story's: fewer
+# are a byline and a share bar.
+OWN_CONTENT = 8
 
 
 def own_story_above(blocks, feats: list[Feat], url: str | None, start: int, end: int) -> tuple[int, int] | None:
