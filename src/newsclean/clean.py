@@ -493,7 +493,8 @@ def later_runs(scores: list[float], feats: list[Feat], blocks, after: int, limit
         # Paragraphs that run on into prose: a teaser under each headline does not count.
         prose = [j for j in range(s, e) if feats[j].prose
                  and (_proseish(feats[j - 1]) or (j + 1 < len(feats) and _proseish(feats[j + 1])))]
-        if (len(prose) < 3 or sum(len(blocks[j].text) for j in prose) < 500) and not _foreign_story(blocks, feats, s, e, lang):
+        running = len(prose) >= 3 and sum(len(blocks[j].text) for j in prose) >= 500
+        if not running and not _foreign_story(blocks, feats, s, e, lang):
             break
         cue = story_cue(blocks, feats, lo, s)
         out.append((s if cue is None else cue, s, e))  # cue == start: no headline announced it
