@@ -232,8 +232,11 @@ def slug_words(url: str | None) -> set[str]:
 
 def stems(words) -> set[str]:
     """Accent-free five-letter stems: "Calendário" says "calendario", "shutoffs" "shutoff"."""
-    return {"".join(c for c in unicodedata.normalize("NFKD", w.casefold()) if not unicodedata.combining(c))[:5]
-            for w in words}
+    return {(w if w.isascii() else _strip_accents(w))[:5] for w in {w.casefold() for w in words}}
+
+
+def _strip_accents(w: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
 
 
 def url_subject(url: str | None) -> set[str]:
