@@ -263,10 +263,10 @@ def own_story_above(blocks, feats: list[Feat], url: str | None, start: int, end:
     of its own and never mentions the page's subject. Returns (page headline, that
     other story's headline)."""
     subject = url_subject(url)
-    if len(subject) < 2 or subject_said(subject, (blocks[i].text for i in range(start, end))) >= 1 / 3:
+    if len(subject) < 2:
         return None
     cue = story_cue(blocks, feats, 0, start)
-    if cue is None:
+    if cue is None or subject_said(subject, (blocks[i].text for i in range(start, end))) >= 1 / 3:
         return None
     for h in range(cue):
         if feats[h].n_words <= 16 and subject_said(subject, [blocks[h].text]) >= 2 / 3 \
