@@ -175,9 +175,9 @@ def _isolated(i: int, feats: list[Feat]) -> bool:
 
 def comment_zone(blocks, feats: list[Feat]) -> int | None:
     """Where readers' comments begin: a comments heading followed within a few lines by a
-    commenter's header ("jane says:", "2 days ago at 07:52", a name over a date), a reply button or the comment
-    form ("Your email address will not be published"). A lone "View comments" button is
-    not a comments section."""
+    commenter's header ("jane says:", "2 days ago at 07:52", a name over a date), a reply
+    button or the comment form ("Your email address will not be published"). A lone
+    "View comments" button is not a comments section."""
     for i, f in enumerate(feats):
         if f.chrome == COMMENTS:
             for j in range(i, min(i + 7, len(feats))):
@@ -276,19 +276,12 @@ def own_story_above(blocks, feats: list[Feat], url: str | None, start: int, end:
     return None
 
 
-def page_norms(page: Page) -> list[str]:
-    """Each block's text, spaces normalised and casefolded (what "the same line" means)."""
-    if page.norms is None:
-        page.norms = [normalize_ws(b.text).casefold() for b in page.blocks]
-    return page.norms
-
-
-def find_title(page: Page, feats: list[Feat], body_start: int, run_end: int) -> int | None:
+def find_title(page: Page, feats: list[Feat], norm: list[str], body_start: int, run_end: int) -> int | None:
     """The headline: a headline-like line above the body, preferring one printed twice,
     one followed closely by a date or byline, one of headline length, and one that says
     what the URL says. Inside the body run only a line that matches the URL qualifies:
-    then the run began early, in a list of teasers."""
-    norm = page_norms(page)
+    then the run began early, in a list of teasers. ``norm``: each block's text, spaces
+    normalised and casefolded (what "the same line" means)."""
     counts = Counter(norm)
     subject = url_subject(page.url)
     if len(subject) < 3:
@@ -357,12 +350,15 @@ def clean(page: Page, config: Config) -> None:
         zone = comment_zone(blocks, feats)
         start, end = body_run(scores, feats, zone)
     n = len(blocks)
-    other = None if extracted else own_story_above(blocks, feats, page.url, start, end)
-    if other is not None:  # the page's story is under its headline; the prose below is another's
-        other, start, end = (other[1], start, end), other[0], other[1]
+    norms = [normalize_ws(b.text).casefold() for b in blocks]
+    other_run = None  # (cue, start, end) of a denser story below the page's own
+    anchored = None if extracted else own_story_above(blocks, feats, page.url, start, end)
+    if anchored is not None:  # the page's story is under its headline; the prose below is another's
+        head, cue = anchored
+        other_run, start, end = (cue, start, end), head, cue
     # Title and date: from the head of the page down to the first body block.
     first_prose = next((i for i in range(start, end) if feats[i].prose), start)
-    ti = start if other is not None else find_title(page, feats, first_prose, end)
+    ti = start if anchored is not None else find_title(page, feats, norms, first_prose, end)
     if ti is not None and ti > first_prose and not extracted:
         start = ti  # the run opened on teasers above the story's own headline
         first_prose = next((i for i in range(start, end) if feats[i].prose), start)
@@ -378,7 +374,7 @@ def clean(page: Page, config: Config) -> None:
                 page.date = feats[i].date
                 break
 
-    runs: list[tuple[int | None, int, int]] = [(None, start, end)] + ([other] if other is not None else [])
+    runs: list[tuple[int | None, int, int]] = [(None, start, end)] + ([other_run] if other_run else [])
     if not extracted:
         runs += later_runs(scores, feats, blocks, runs[-1][2], zone if zone is not None else n, lang)
     run_of = [-1] * n
@@ -395,7 +391,6 @@ def clean(page: Page, config: Config) -> None:
         for _, s, e in runs:
             listed |= headline_lists(blocks, feats, s, e)
     marker = None
-    norms = page_norms(page)
     for i, (b, f) in enumerate(zip(blocks, feats)):
         if i in page.template:
             page.remove(i, TEMPLATE)
@@ -478,7 +473,7 @@ def _foreign_story(blocks, feats: list[Feat], start: int, end: int, lang: str) -
 
 
 def later_runs(scores: list[float], feats: list[Feat], blocks, after: int, limit: int,
-               lang: str = "English") -> list[tuple[int, int, int]]:
+               lang: str) -> list[tuple[int, int, int]]:
     """Further body runs below the first that read like stories of their own (three
     paragraphs of running prose, or a stretch of prose in another language than the
     page's), each with the headline that announces it (a headline with a date, printed

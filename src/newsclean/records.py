@@ -124,7 +124,6 @@ class Page:
     runs: list[tuple[int | None, int, int]] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     lang: str = "English"
-    norms: list[str] | None = None  # blocks' texts, normalised for comparison (computed once)
 
     def __post_init__(self) -> None:
         n = len(self.blocks)
