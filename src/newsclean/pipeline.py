@@ -69,7 +69,7 @@ def _extract_task(item: Document | Reject) -> tuple[Extracted | Reject, list[int
     if isinstance(item, Reject):
         return item, None, 0.0
     t = time.perf_counter()
-    ex = _guarded(extract_text, item, item, _CONFIG)
+    ex = _guarded(extract_text, item, _CONFIG)
     if isinstance(ex, Reject):
         return ex, None, time.perf_counter() - t
     hashes = None
@@ -125,11 +125,11 @@ def process_page(page: Page, config: Config, sign: bool = True) -> Cut:
                {"clean": t1 - t0, "segment": t2 - t1, "signature": t3 - t2})
 
 
-def _guarded(fn: Callable, doc: Document | Extracted | Page, *args, **kwargs):
-    """``fn(*args)``, or a reject naming the document when it fails: one page that trips a
-    bug, in the cleaner or in trafilatura, costs that page, not the run (and says so)."""
+def _guarded(fn: Callable, doc: Document | Page, *args, **kwargs):
+    """``fn(doc, *args)``, or a reject naming the document when it fails: one page that
+    trips a bug, in the cleaner or in trafilatura, costs that page, not the run (and says so)."""
     try:
-        return fn(*args, **kwargs)
+        return fn(doc, *args, **kwargs)
     except Exception as e:  # noqa: BLE001 — any failure of one document is that document's
         return Reject(doc.source.get("path", ""), ERROR, f"{type(e).__name__}: {e}", line=doc.source.get("line"),
                       doc_id=doc.doc_id)
@@ -138,7 +138,7 @@ def _guarded(fn: Callable, doc: Document | Extracted | Page, *args, **kwargs):
 def process_pages(items: list[Page | Reject], config: Config) -> list[Cut | Reject]:
     """process_page over a batch, with the batch's signatures computed together (a few
     large numpy calls instead of many small ones)."""
-    out = [it if isinstance(it, Reject) else _guarded(process_page, it, it, config, sign=False) for it in items]
+    out = [it if isinstance(it, Reject) else _guarded(process_page, it, config, sign=False) for it in items]
     if config.dedup.enabled:
         cuts = [c for c in out if isinstance(c, Cut) and c.stories]
         t = time.perf_counter()
