@@ -234,3 +234,22 @@ def test_a_page_the_extractor_fails_on_is_rejected(tmp_path, monkeypatch):
     assert res.exit_code == 0
     [rej] = read_jsonl(tmp_path / "out" / "rejects.jsonl")
     assert rej["reason"] == "error" and rej["doc_id"] == "deep" and rej["detail"].startswith("RecursionError")
+
+
+def test_repeated_ids_are_not_duplicates_of_themselves(tmp_path):
+    src = tmp_path / "in"
+    text = "A story about the harbour opening, told at length by the people who were there on the day.\n" * 3
+    for sub in ("a", "b"):
+        (src / sub).mkdir(parents=True)
+        (src / sub / "story.txt").write_text(text)
+        (src / sub / "dump.jsonl").write_text(json.dumps({"text": text}) + "\n" + json.dumps({"id": "x", "text": text}) + "\n")
+    res = CliRunner().invoke(main, ["clean", str(src), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0
+    assert "6 documents repeated" not in res.output and "repeated an earlier document's id" in res.output
+    recs = read_jsonl(tmp_path / "out/clean.jsonl") + read_jsonl(tmp_path / "out/duplicates.jsonl")
+    ids = [r["id"] for r in recs]
+    assert len(recs) == 6 and len(set(ids)) == 6
+    assert all(r["duplicate_of"] != r["id"] for r in recs)
+    assert sum(r["duplicate_of"] is None for r in recs) == 1
+    report = json.loads((tmp_path / "out/report.json").read_text())
+    assert report["ids"]["renamed"] == 3

@@ -225,7 +225,11 @@ def slug_words(url: str | None) -> set[str]:
     """The words of a URL's most wordy path segment ("…/city-council-approves-harbour-plan/")."""
     if not url:
         return set()
-    segs = [re.split(r"[-_+.]+", seg.lower()) for seg in urlsplit(url).path.split("/")]
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # a malformed URL says nothing about the page
+        return set()
+    segs = [re.split(r"[-_+.]+", seg.lower()) for seg in path.split("/")]
     best = max(segs, key=lambda ws: sum(1 for w in ws if w.isalpha() and len(w) > 2), default=[])
     return {w for w in best if w.isalpha() and len(w) > 2} - _SLUG_NOISE
 

@@ -183,6 +183,10 @@ def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, quiet) -> in
             index.close()
     if not quiet:
         c = report["counts"]
+        if report["ids"]["renamed"]:
+            click.echo(f"newsclean: warning: {report['ids']['renamed']:,} documents repeated an earlier "
+                       "document's id and were given unique ones (source.renamed_from keeps the old; "
+                       "see report.json)", err=True)
         where = "stdout" if outdir == STDIN else outdir
         click.echo(f"newsclean: {c['documents']:,} documents → {c['clean']:,} clean, {c['duplicates']:,} "
                    f"duplicates, {c['rejects']:,} rejects in {report['seconds']['total']:.1f}s → {where}", err=True)

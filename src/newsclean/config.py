@@ -49,10 +49,16 @@ class Config:
     id_field: str = "id"
     url_field: str = "url"
     html_field: str | None = None
+    # A file that is UTF-8 but for a few bad bytes stays UTF-8 (those bytes replaced); it is
+    # read as cp1252 only when more than this share of its non-ASCII bytes are invalid UTF-8.
+    utf8_max_invalid: float = 0.5
     appended: str = "split"  # split | drop | keep
     templates: bool = True  # CCNet-style site template lines
     template_min_docs: int = 3
-    template_min_share: float = 0.5
+    template_min_share: float = 0.5  # of a site's pages, for a prose line to be a template
+    # No template takes a page's body: when the template lines would leave less than this
+    # share of a page's prose characters, its prose lines stay (see newsclean.templates).
+    template_min_body_left: float = 0.1
     inpage_dedup: bool = True
     favor_precision: bool = True  # trafilatura on the HTML path
     dedup: DedupConfig = field(default_factory=DedupConfig)

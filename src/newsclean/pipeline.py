@@ -31,8 +31,9 @@ from .config import SCHEMA_VERSION, Config
 from .dedup import Deduper, band_keys, sketch_many
 from .extract import extract, extract_text, to_page
 from .records import ERROR, Document, Extracted, Page, Reject, Story, story_record
+from .read import url_problem
 from .segment import segment, stories
-from .templates import TemplateCounter, line_hash
+from .templates import TemplateCounter, line_hash, page_keys
 
 _CONFIG: Config | None = None
 _TEMPLATES: TemplateCounter | None = None  # the corpus's site templates, once counted
@@ -65,7 +66,7 @@ def _init_worker(config: Config, templates: TemplateCounter | None = None) -> No
 
 
 def _extract_task(item: Document | Reject) -> tuple[Extracted | Reject, list[int] | None, float]:
-    """Extraction, and the hashes of the page's lines for the template counts."""
+    """Extraction, and the hashes of the page's lines (in order) for the template counts."""
     if isinstance(item, Reject):
         return item, None, 0.0
     t = time.perf_counter()
@@ -210,6 +211,7 @@ class Stats:
     seconds: Counter = field(default_factory=Counter)
     dedup: dict = field(default_factory=dict)
     dedup_index: dict | None = None
+    renamed: int = 0  # documents whose id repeated an earlier one's (newsclean.read.UniqueIds)
 
 
 class Pipeline:
@@ -267,11 +269,13 @@ class Pipeline:
         def counted():
             for it in items:
                 self.stats.documents += 1
+                if isinstance(it, Document) and "renamed_from" in it.source:
+                    self.stats.renamed += 1
                 yield it
         for ex, hashes, dt in self._map_costly(_extract_task, counted(), lambda d: getattr(d, "fmt", "") == "html"):
             self.stats.seconds["extract"] += dt
             if counter is not None and hashes is not None:
-                counter.observe(ex.site, set(hashes))
+                counter.observe(ex.site, set(hashes), page_keys(ex.url, hashes))
             yield ex
 
     def run(self, items: Iterable[Document | Reject]) -> Iterator[tuple[str, dict]]:
@@ -288,7 +292,7 @@ class Pipeline:
             # Templates need every page's lines counted before any page is cleaned: the
             # extracted texts wait in a spool, and the cleaning workers start (and, forked,
             # inherit the counts) only once the counting is done.
-            counter = TemplateCounter(cfg.template_min_docs, cfg.template_min_share)
+            counter = TemplateCounter(cfg.template_min_docs, cfg.template_min_share, cfg.template_min_body_left)
             extracted = _spool(_batched(self._extracted(items, counter), SIGN_BATCH), hold)
         else:
             counter, extracted = None, _batched(self._extracted(items, None), SIGN_BATCH)
@@ -360,6 +364,10 @@ class Pipeline:
             "counts": {"documents": st.documents, "stories": st.stories, "clean": st.clean,
                        "duplicates": st.duplicates, "rejects": sum(st.rejects.values())},
             "rejects": dict(sorted(st.rejects.items())),
+            "ids": {"renamed": st.renamed,
+                    "how": "a repeated id becomes the document's path (files), its path and line (JSONL "
+                           "without ids), or takes a suffix ~2, ~3 (a record's own id); source.renamed_from "
+                           "keeps the id it was given"},
             "removed": dict(sorted(st.removed.items())),
             "dedup": {"minhash": {"num_perm": d.num_perm, "bands": d.bands, "rows": d.rows,
                                   "scheme": d.scheme, "seed": d.seed,
@@ -373,8 +381,13 @@ def clean_text(text: str, doc_id: str = "text", url: str | None = None, config: 
                html: bool = False) -> list[dict]:
     """Clean one page (plain text, or HTML with ``html=True``); return its story records.
 
-    No corpus-level steps run here (templates and duplicates need a corpus)."""
+    No corpus-level steps run here (templates and duplicates need a corpus). A malformed
+    ``url`` is a ValueError, raised before any work."""
     config = config or Config()
+    if url is not None:
+        problem = url_problem(url)
+        if problem:
+            raise ValueError(f"malformed url {url!r}: {problem}")
     source = {"path": "<text>", "sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
               "format": "html" if html else "text"}
     doc = Document(doc_id, text, "html" if html else "text", source, url=url)

@@ -1,16 +1,24 @@
-"""Site templates, CCNet style: a line that recurs across many documents of one site
-(same URL host, or same input folder) is that site's chrome.
+"""Site templates, CCNet style: a line that recurs across many pages of one site (same
+URL host, or same input folder) is that site's chrome.
 
-Pass one counts, per site, in how many documents each line hash occurs; pass two asks.
-Memory is bounded by lossy counting: when a site's table outgrows its cap, lines seen in
-a single document are dropped (a template line recurs, so it survives the pruning).
-A line must recur in at least ``min_docs`` documents; prose-like lines (long, ending a
-sentence) must also recur in ``min_share`` of the site's documents, so that a body
-paragraph that merely occurs twice, or a wire story the site printed three times, stays.
+Pass one counts, per site, on how many *distinct pages* each line hash occurs; pass two
+asks. A page crawled again (the same URL, or the same text under another name) is counted
+once: re-crawls are ordinary in scraped corpora, and counting copies would make a page's
+own body its site's template. Memory is bounded by lossy counting: when a site's table
+outgrows its cap, lines seen on a single page are dropped (a template line recurs, so it
+survives the pruning).
+
+A line must recur on at least ``min_docs`` pages; prose-like lines (long, ending a
+sentence) must also recur on ``min_share`` of the site's pages, so that a body paragraph
+that merely occurs twice, or a wire story the site printed three times, stays. And no
+template takes a page's body: when the template lines would leave less than
+``min_body_left`` of a page's prose, that prose is the page's own story (printed on
+several of the site's pages), not chrome, and only its non-prose template lines go.
 """
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 import xxhash
 
@@ -23,36 +31,66 @@ def line_hash(text: str) -> int:
     return xxhash.xxh3_64_intdigest(normalize_ws(text).casefold().encode())
 
 
+def page_keys(url: str | None, hashes: Sequence[int]) -> tuple[int, ...]:
+    """What makes two documents the same page: the same URL, or the same lines in the
+    same order (whitespace and case aside)."""
+    text_key = xxhash.xxh3_64_intdigest(b"".join(h.to_bytes(8, "little") for h in hashes))
+    if url:
+        return (text_key, xxhash.xxh3_64_intdigest(b"url:" + url.encode("utf-8", "surrogatepass")))
+    return (text_key,)
+
+
 def is_prose(text: str) -> bool:
     return len(text) >= 80 and text.rstrip()[-1:] in ".!?\"'”’»"
 
 
 class TemplateCounter:
-    def __init__(self, min_docs: int = 3, min_share: float = 0.5, cap: int = MAX_LINES_PER_SITE):
+    def __init__(self, min_docs: int = 3, min_share: float = 0.5, min_body_left: float = 0.1,
+                 cap: int = MAX_LINES_PER_SITE):
         self.min_docs = min_docs
         self.min_share = min_share
+        self.min_body_left = min_body_left
         self.cap = cap
         self.docs: Counter[str] = Counter()
         self.lines: dict[str, Counter[int]] = {}
+        self.seen: dict[str, set[int]] = {}  # page keys counted, per site
+        self.copies = 0  # documents not counted: a page seen before
 
-    def observe(self, site: str | None, hashes: set[int]) -> None:
+    def observe(self, site: str | None, hashes: set[int], keys: Sequence[int] = ()) -> bool:
+        """Count one document's distinct line hashes; False when it is a page already
+        counted (a re-crawl, a copy under another name), which adds nothing."""
         if site is None:
-            return
+            return False
+        seen = self.seen.setdefault(site, set())
+        if any(k in seen for k in keys):
+            seen.update(keys)
+            self.copies += 1
+            return False
+        seen.update(keys)
         self.docs[site] += 1
         table = self.lines.setdefault(site, Counter())
         table.update(hashes)
         if len(table) > self.cap:
             for h in [h for h, c in table.items() if c < 2]:
                 del table[h]
+        return True
 
     def template_blocks(self, site: str | None, blocks: list[Block], hashes: list[int] | None = None) -> frozenset[int]:
         if site is None or site not in self.lines:
             return frozenset()
         table, n = self.lines[site], self.docs[site]
         hashes = hashes or [line_hash(b.text) for b in blocks]  # (computed where the page is)
-        out = set()
+        out, prose_lines = set(), set()
         for i, b in enumerate(blocks):
             c = table.get(hashes[i], 0)
-            if c >= self.min_docs and (not is_prose(b.text) or c >= self.min_share * n):
+            prose = is_prose(b.text)
+            if c >= self.min_docs and (not prose or c >= self.min_share * n):
                 out.add(i)
+                if prose:
+                    prose_lines.add(i)
+        if prose_lines:
+            prose_chars = sum(len(b.text) for b in blocks if is_prose(b.text))
+            taken = sum(len(blocks[i].text) for i in prose_lines)
+            if prose_chars - taken < self.min_body_left * prose_chars:
+                out -= prose_lines
         return frozenset(out)
