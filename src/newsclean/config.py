@@ -54,8 +54,11 @@ class Config:
     utf8_max_invalid: float = 0.5
     appended: str = "split"  # split | drop | keep
     templates: bool = True  # CCNet-style site template lines
-    template_min_docs: int = 3
-    template_min_share: float = 0.5  # of a site's pages, for a prose line to be a template
+    # A line on this many distinct pages of a site is its template (a page crawled again
+    # counts once); a prose line must be on template_min_share of the site's pages too
+    # (see newsclean.templates).
+    template_min_docs: int = 2
+    template_min_share: float = 0.5
     # No template takes a page's body: when the template lines would leave less than this
     # share of a page's prose characters, its prose lines stay (see newsclean.templates).
     template_min_body_left: float = 0.1

@@ -9,8 +9,10 @@ outgrows its cap, lines seen on a single page are dropped (a template line recur
 survives the pruning).
 
 A line must recur on at least ``min_docs`` pages; prose-like lines (long, ending a
-sentence) must also recur on ``min_share`` of the site's pages, so that a body paragraph
-that merely occurs twice, or a wire story the site printed three times, stays. And no
+sentence) also on ``min_share`` of the site's pages, so that on a site of many pages a
+body paragraph that merely occurs twice, or a wire story the site printed three times,
+stays. (Two distinct pages are enough: on the shared sets a prose line that two pages of
+a site share is a footer or a notice far more often than a story's paragraph.) And no
 template takes a page's body: when the template lines would leave less than
 ``min_body_left`` of a page's prose, that prose is the page's own story (printed on
 several of the site's pages), not chrome, and only its non-prose template lines go.
@@ -45,7 +47,7 @@ def is_prose(text: str) -> bool:
 
 
 class TemplateCounter:
-    def __init__(self, min_docs: int = 3, min_share: float = 0.5, min_body_left: float = 0.1,
+    def __init__(self, min_docs: int = 2, min_share: float = 0.5, min_body_left: float = 0.1,
                  cap: int = MAX_LINES_PER_SITE):
         self.min_docs = min_docs
         self.min_share = min_share
