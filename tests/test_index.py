@@ -31,8 +31,10 @@ def run(paths, index):
     out = {"clean": [], "duplicate": [], "reject": []}
     idx = open_index(index, cfg.dedup)
     try:
-        for kind, rec in Pipeline(cfg, index=idx).run(read_inputs(paths, cfg)):
+        pipe = Pipeline(cfg, index=idx)
+        for kind, rec in pipe.run(read_inputs(paths, cfg)):
             out[kind].append(rec)
+        pipe.commit_index()
     finally:
         idx.close()
     return out
@@ -112,3 +114,113 @@ def test_redis_refuses_other_parameters(redis_url):
     open_index(redis_url, DedupConfig()).close()
     with pytest.raises(ValueError, match="other MinHash parameters"):
         open_index(redis_url, DedupConfig(num_perm=64, bands=16, rows=4))
+
+
+def _cli(*args):
+    from click.testing import CliRunner
+
+    from newsclean.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def _corpus(tmp_path, n=30):
+    import json
+    import random
+
+    rng = random.Random(3)
+    words = (BODY + " " + OTHER).split()
+    docs = []
+    for i in range(n):
+        text = " ".join(rng.choice(words) for _ in range(120)) + "."
+        docs.append({"id": f"d{i}", "text": text})
+        if i % 3 == 0:  # a copy, lightly cut, so the run has duplicates to decide
+            docs.append({"id": f"c{i}", "text": text[: int(len(text) * 0.85)]})
+    path = tmp_path / "corpus.jsonl"
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    return path
+
+
+def test_rerun_against_the_index_gives_the_same_output(tmp_path):
+    src, idx = _corpus(tmp_path), tmp_path / "idx.sqlite"
+    outs = []
+    for k in range(3):
+        res = _cli("clean", src, "-o", tmp_path / f"o{k}", "-q", "--no-templates", "--index", idx)
+        assert res.exit_code == 0, res.output
+        outs.append(((tmp_path / f"o{k}/clean.jsonl").read_bytes(), (tmp_path / f"o{k}/duplicates.jsonl").read_bytes()))
+    assert outs[0] == outs[1] == outs[2]
+    import json
+    dups = [json.loads(line) for line in outs[1][1].splitlines()]
+    assert dups and all(d["duplicate_of"] != d["id"] for d in dups)
+
+
+def test_index_is_committed_after_the_outputs(tmp_path, monkeypatch):
+    src, idx = _corpus(tmp_path), tmp_path / "idx.sqlite"
+
+    def killed(self):
+        raise KeyboardInterrupt  # the run dies while its outputs are being put in place
+    monkeypatch.setattr("newsclean.write.Output.commit", killed)
+    res = _cli("clean", src, "-o", tmp_path / "o", "-q", "--no-templates", "--index", idx)
+    assert res.exit_code != 0
+    monkeypatch.undo()
+    index = open_index(str(idx), DedupConfig())
+    try:
+        assert len(index) == 0  # no story that nobody published
+    finally:
+        index.close()
+    res = _cli("clean", src, "-o", tmp_path / "o", "-q", "--no-templates", "--index", idx)
+    assert res.exit_code == 0
+    import json
+    assert len([json.loads(x) for x in (tmp_path / "o/clean.jsonl").read_text().splitlines()]) == 30
+
+
+def test_an_updated_page_is_not_a_duplicate_of_itself(tmp_path):
+    index = str(tmp_path / "idx.sqlite")
+    run([write(tmp_path / "a.jsonl", [("a1", BODY)])], index)
+    second = run([write(tmp_path / "b.jsonl", [("a1", BODY.replace("three years", "four years"))])], index)
+    assert [r["id"] for r in second["clean"]] == ["a1#0"] and not second["duplicate"]
+    third = run([write(tmp_path / "c.jsonl", [("c1", BODY.replace("three years", "four years"))])], index)
+    assert [r["duplicate_of"] for r in third["duplicate"]] == ["a1#0"]
+
+
+def test_a_foreign_sqlite_file_is_refused_and_not_changed(tmp_path):
+    import hashlib
+    import sqlite3
+
+    path = tmp_path / "app.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE users (name TEXT)")
+    db.commit()
+    db.close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    src = _corpus(tmp_path / "in") if (tmp_path / "in").mkdir() is None else None
+    res = _cli("clean", src, "-o", tmp_path / "o", "--index", path)
+    assert res.exit_code == 2 and "not a newsclean index" in res.stderr and str(path) in res.stderr
+    assert "Traceback" not in res.output
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db", "in", "o"]  # no -wal or -journal left
+
+
+def test_a_file_that_is_no_database_is_refused(tmp_path):
+    path = tmp_path / "idx.sqlite"
+    path.write_bytes(b"this is not a database at all\n" * 10)
+    res = _cli("clean", tmp_path, "-o", tmp_path / "o", "--index", path)
+    assert res.exit_code == 2 and "not a newsclean index" in res.stderr
+    assert path.read_bytes() == b"this is not a database at all\n" * 10
+
+
+def test_a_corrupt_index_is_a_clear_error(tmp_path):
+    path = tmp_path / "idx.sqlite"
+    open_index(str(path), DedupConfig()).close()
+    raw = bytearray(path.read_bytes())
+    raw[100:] = b"\xff" * (len(raw) - 100)  # the header survives, the pages do not
+    path.write_bytes(bytes(raw))
+    res = _cli("clean", tmp_path, "-o", tmp_path / "o", "--index", path)
+    assert res.exit_code == 2 and str(path) in res.stderr and "Traceback" not in res.output
+
+
+def test_redis_rerun_is_the_same_story(tmp_path, redis_url):
+    first = run([write(tmp_path / "a.jsonl", [("a1", BODY), ("a2", BODY[: int(len(BODY) * 0.8)])])], redis_url)
+    again = run([str(tmp_path / "a.jsonl")], redis_url)
+    assert [(r["id"], r["duplicate_of"]) for r in again["duplicate"]] == [("a2#0", "a1#0")]
+    assert [r["id"] for r in again["clean"]] == [r["id"] for r in first["clean"]] == ["a1#0"]

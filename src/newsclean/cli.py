@@ -129,6 +129,16 @@ def _open_index(index_path, config):
         raise UsageError(f"cannot use index {index_path}: {exc}") from None
 
 
+def _index_errors(records, index_path):
+    """A persistent index found corrupt in mid-run is a clear error naming it (exit 2)."""
+    import sqlite3
+
+    try:
+        yield from records
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(f"cannot use index {index_path}: it is corrupt ({exc})") from None
+
+
 def _run_clean(inputs, outdir, config, index_path, jobs, strict, quiet) -> int:
     with batch_gc():  # the CLI owns its process (and the workers it forks)
         return _clean_inputs(inputs, outdir, config, index_path, jobs, strict, quiet)
@@ -157,7 +167,7 @@ def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, quiet) -> in
     out = Output(outdir)
     t0 = time.perf_counter()
     try:
-        for kind, record in pipeline.run(docs()):
+        for kind, record in _index_errors(pipeline.run(docs()), index_path):
             if kind == "clean":
                 out.clean(record)
             elif kind == "duplicate":
@@ -175,6 +185,7 @@ def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, quiet) -> in
         report["inputs"] = list(inputs)
         out.report(report)
         out.commit()
+        pipeline.commit_index()  # after the outputs: the index never names unpublished stories
     except BaseException:
         out.abort()
         raise

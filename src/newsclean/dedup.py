@@ -296,7 +296,7 @@ class Deduper:
         self.cfg = cfg
         self.index = index  # persistent store of earlier runs (newsclean.index), or None
         self.entries: list[Entry] = []
-        self._pos: dict[str, int] = {}  # key → position in entries
+        self._old: dict[str, int] = {}  # key → position of an entry pulled from the index
         self.buckets: dict[int, list[int]] = {}
         self.exact: dict[int, int] = {}
         self.parent: list[int] = []
@@ -322,33 +322,51 @@ class Deduper:
         pos = len(self.entries)
         self.entries.append(e)
         self.parent.append(pos)
-        self._pos[e.key] = pos
         return pos
 
-    def _pull_old(self, keys) -> list[int]:
-        """Bring entries of earlier runs that an LSH lookup named into this run."""
+    def _pull_old(self, keys, own: str) -> list[int]:
+        """Bring entries of earlier runs that an LSH lookup named into this run (never the
+        index's entry under this story's own key: a story is no copy of its earlier self)."""
         out = []
         for key in keys:
-            if key in self._pos:
-                out.append(self._pos[key])
+            if key == own:
+                continue
+            if key in self._old:
+                out.append(self._old[key])
                 continue
             old = self.index.get(key)
-            if old is None:
-                continue
-            old.old = True
-            pos = self._add_entry(old)
-            out.append(pos)
+            if old is not None:
+                out.append(self._adopt(old))
         return out
 
+    def _adopt(self, old: Entry) -> int:
+        old.old = True
+        pos = self._add_entry(old)
+        self._old[old.key] = pos
+        return pos
+
     def add(self, key: str, text: str, date: str | None, sig: np.ndarray, size: int, exact: int | None = None) -> None:
-        e = Entry(key, len(self.entries), sig, size, len(text), date, exact_key(text) if exact is None else exact)
-        pos = self._add_entry(e)
+        exact = exact_key(text) if exact is None else exact
+        e = None
+        if self.index is not None:
+            known = self._old.get(key)
+            old = self.entries[known] if known is not None else self.index.get(key)
+            if old is not None and old.exact == exact:
+                # The index holds this story under this id, as it is: the same story seen
+                # again (a re-run, a re-crawl), still the published one. It is matched as
+                # it was the first time, so a re-run groups the corpus as the first run did.
+                pos = known if known is not None else self._adopt(old)
+                e = self.entries[pos]
+        if e is None:
+            e = Entry(key, len(self.entries), sig, size, len(text), date, exact)
+            pos = self._add_entry(e)
         if not text.strip():
             return
         if e.exact in self.exact:
-            self._union(self.exact[e.exact], pos)
-            self.sims[pos] = 1.0
-            self.kinds["exact"] += 1
+            if self.exact[e.exact] != pos:
+                self._union(self.exact[e.exact], pos)
+                self.sims[pos] = 1.0
+                self.kinds["exact"] += 1
             return
         self.exact[e.exact] = pos
         if size < self.cfg.min_shingles:
@@ -360,10 +378,10 @@ class Deduper:
             if bucket:
                 cands.update(bucket)
         if self.index is not None:
-            cands.update(self._pull_old(self.index.candidates(sig, keys, e.exact)))
+            cands.update(self._pull_old(self.index.candidates(sig, keys, e.exact), key))
         best = None
         for c in sorted(cands):
-            if c == pos:
+            if c == pos or self.entries[c].key == key:
                 continue
             self.candidates += 1
             j, contain = estimate(e, self.entries[c])

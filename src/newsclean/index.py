@@ -4,7 +4,12 @@ next run deduplicates new documents against them without recomputing the old.
 ``open_index("corpus.sqlite", cfg)`` — an embedded SQLite file (the default);
 ``open_index("redis://host:6379/0", cfg)`` — datasketch's Redis storage for a team
 sharing one index. Both carry a versioned header of the MinHash parameters and refuse
-to mix sketches made with other ones.
+to mix sketches made with other ones; a file that is not a newsclean index is refused
+and never modified.
+
+``add_all`` is called once a run's outputs are committed (the CLI does so after the
+output set is in place), so an index never holds a story that nobody published. A story
+stored again under its key replaces the earlier version (an updated page).
 """
 from __future__ import annotations
 
@@ -45,16 +50,35 @@ def _dtype(cfg: DedupConfig):
     return np.uint32 if cfg.scheme == "affine32" else np.uint64
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
 class SQLiteIndex:
     def __init__(self, path: str, cfg: DedupConfig):
         self.cfg = cfg
+        self.path = path
+        fresh = _refuse_foreign(path)
         self.db = sqlite3.connect(path)
+        try:
+            if not fresh:
+                tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                if not {"meta", "entries", "buckets"} <= tables:
+                    raise ValueError(f"{path} is a SQLite database but not a newsclean index "
+                                     f"(tables: {', '.join(sorted(tables)) or 'none'}); it was not changed")
+                row = self.db.execute("SELECT value FROM meta WHERE key='header'").fetchone()
+                try:
+                    found = orjson.loads(row[0]) if row else {}
+                except orjson.JSONDecodeError:
+                    found = {}
+                _check(found if isinstance(found, dict) else {}, cfg, path)
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise ValueError(f"{path} is a corrupt SQLite file ({exc}); it was not changed") from None
+        except ValueError:
+            self.db.close()
+            raise
         self.db.execute("PRAGMA journal_mode=WAL")
-        cur = self.db.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'")
-        if cur.fetchone():
-            row = self.db.execute("SELECT value FROM meta WHERE key='header'").fetchone()
-            _check(orjson.loads(row[0]) if row else {}, cfg, path)
-        else:
+        if fresh:
             with self.db:
                 self.db.executescript("""
                     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -80,11 +104,16 @@ class SQLiteIndex:
         return Entry(key, -1, sig, row[1], row[2], row[3], row[4] % (1 << 64), old=True)
 
     def add_all(self, entries: Iterable[Entry], band_keys) -> int:
+        """Store entries in one transaction; return how many were new or changed."""
         n = 0
         with self.db:
             for e in entries:
-                if self.db.execute("SELECT 1 FROM entries WHERE key = ?", (e.key,)).fetchone():
-                    continue  # the same story seen again (a re-run): one entry
+                row = self.db.execute("SELECT exact FROM entries WHERE key = ?", (e.key,)).fetchone()
+                if row is not None:
+                    if row[0] % (1 << 64) == e.exact:
+                        continue  # the same story seen again (a re-run): one entry
+                    self.db.execute("DELETE FROM entries WHERE key = ?", (e.key,))  # an updated page
+                    self.db.execute("DELETE FROM buckets WHERE key = ?", (e.key,))
                 self.db.execute("INSERT INTO entries VALUES (?,?,?,?,?,?)",
                                 (e.key, e.sig.tobytes(), e.size, e.length, e.date, _signed(e.exact)))
                 self.db.executemany("INSERT INTO buckets VALUES (?,?)",
@@ -97,6 +126,23 @@ class SQLiteIndex:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _refuse_foreign(path: str) -> bool:
+    """True for a new (absent or empty) file; ValueError for a file that is no SQLite
+    database at all, before anything is opened or written."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+    except FileNotFoundError:
+        return True
+    except IsADirectoryError:
+        raise ValueError(f"{path} is a folder, not an index file") from None
+    if not head:
+        return True
+    if head != _SQLITE_MAGIC:
+        raise ValueError(f"{path} is not a newsclean index (not a SQLite file); it was not changed")
+    return False
 
 
 class RedisIndex:
@@ -142,19 +188,27 @@ class RedisIndex:
         return Entry(key, -1, sig, d["size"], d["length"], d["date"], d["exact"], old=True)
 
     def add_all(self, entries: Iterable[Entry], band_keys=None) -> int:
-        n = 0
+        """LSH buckets first, then the entries in one MULTI/EXEC: an entry is what makes a
+        story known (a bucket naming a key without an entry is passed over), so a run
+        killed half-way leaves no story half-published."""
+        todo = []
+        for e in entries:
+            have = self.get(e.key)
+            if have is not None and have.exact == e.exact:
+                continue  # the same story seen again (a re-run): one entry
+            todo.append(e)
         with self.lsh.insertion_session() as session:
-            pipe = self.r.pipeline()
-            for e in entries:
-                if e.key in self.lsh:
-                    continue
-                session.insert(e.key, self._lean(e.sig))
-                pipe.hset(f"{self.prefix}:entries", e.key, orjson.dumps(
-                    {"sig": e.sig.tobytes().hex(), "size": e.size, "length": e.length, "date": e.date, "exact": e.exact}))
-                pipe.hsetnx(f"{self.prefix}:exact", str(e.exact), e.key)
-                n += 1
-            pipe.execute()
-        return n
+            for e in todo:
+                if e.key in self.lsh:  # an updated page, or buckets left by a killed run
+                    self.lsh.remove(e.key)
+                session.insert(e.key, self._lean(e.sig), check_duplication=False)
+        pipe = self.r.pipeline(transaction=True)
+        for e in todo:
+            pipe.hset(f"{self.prefix}:entries", e.key, orjson.dumps(
+                {"sig": e.sig.tobytes().hex(), "size": e.size, "length": e.length, "date": e.date, "exact": e.exact}))
+            pipe.hsetnx(f"{self.prefix}:exact", str(e.exact), e.key)
+        pipe.execute()
+        return len(todo)
 
     def __len__(self) -> int:
         return self.r.hlen(f"{self.prefix}:entries")

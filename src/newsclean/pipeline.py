@@ -223,6 +223,7 @@ class Pipeline:
         self.jobs = max(1, int(jobs))
         self.index = index
         self.stats = Stats()
+        self._staged: list = []  # index entries of this run's published stories, not yet stored
         self.pipeline_info = {"version": __version__, "schema": SCHEMA_VERSION, "config": self.config.hash()}
 
     # -- parallel map, ordered -------------------------------------------------------
@@ -317,11 +318,10 @@ class Pipeline:
         replay = (cut for batch in _spool(signed(), hold) for cut in batch)
         decisions = deduper.resolve()
         if self.index is not None:
-            t = time.perf_counter()
-            added = self.index.add_all((e for e in deduper.new_entries() if e.key not in decisions),
-                                       band_keys=lambda sig: band_keys(sig, cfg.dedup))
-            self.stats.seconds["index"] += time.perf_counter() - t
-            self.stats.dedup_index = {"added": added, "size": len(self.index)}
+            # Staged, not stored: the caller commits the index once its outputs are safe
+            # (commit_index), so an index never holds a story that nobody published.
+            self._staged = [e for e in deduper.new_entries() if e.key not in decisions]
+            self.stats.dedup_index = {"to_add": len(self._staged), "size_before": len(self.index)}
         self.stats.dedup = deduper.stats()
         for cut in replay:
             yield from self._emit(cut, decisions)
@@ -349,6 +349,17 @@ class Pipeline:
             else:
                 self.stats.clean += 1
                 yield "clean", story_record(s, self.pipeline_info)
+
+    def commit_index(self) -> int:
+        """Store this run's published stories in the persistent index (one transaction);
+        call it after the run's records are safely written. Returns how many were stored."""
+        if self.index is None or not self._staged:
+            return 0
+        t = time.perf_counter()
+        added = self.index.add_all(self._staged, band_keys=lambda sig: band_keys(sig, self.config.dedup))
+        self.stats.seconds["index"] += time.perf_counter() - t
+        self._staged = []
+        return added
 
     def report(self) -> dict:
         import datasketch
