@@ -132,7 +132,12 @@ def test_interrupted_run_leaves_previous_output(tmp_path, monkeypatch):
     res = CliRunner().invoke(main, ["clean", str(SEEDS), "-o", str(out), "-q", "-j", "1"])
     assert res.exit_code != 0
     assert (out / "clean.jsonl").read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == ["clean.jsonl", "duplicates.jsonl", "rejects.jsonl", "report.json"]
+    # the previous set, and the interrupted run's work kept for --resume: no temporary files
+    assert sorted(p.name for p in out.iterdir()) == [".newsclean-work", "clean.jsonl", "duplicates.jsonl",
+                                                     "manifest.json", "rejects.jsonl", "report.json"]
+    monkeypatch.undo()
+    assert run("clean", str(SEEDS), "-o", str(out), "-q").exit_code == 0  # afresh, without --resume
+    assert ".newsclean-work" not in {p.name for p in out.iterdir()}
 
 
 def test_help_teaches():

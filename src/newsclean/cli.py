@@ -1,12 +1,16 @@
 """Command line: ``newsclean clean`` and ``newsclean explain``.
 
 Exit codes: 0 done (bad inputs are in rejects.jsonl and counted in the summary);
-1 a bad input under --strict, or an internal error; 2 usage error — bad option, an input
-path that does not exist (the other inputs are still cleaned), unwritable output folder.
+1 a bad input under --strict, the machine failing the run (a full disk, no worker
+processes), or an internal error; 2 usage error — bad option, an input path that does
+not exist (the other inputs are still cleaned), unwritable output folder, an unusable
+index, another run writing to the same folder.
 """
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -16,7 +20,7 @@ import click
 
 from . import __version__
 from .config import APPENDED_MODES, Config, DedupConfig
-from .errors import StrictError, UsageError
+from .errors import RunError, StrictError, UsageError
 from .pipeline import Pipeline, batch_gc
 from .read import STDIN, read_inputs
 from .records import ERROR, Reject
@@ -100,10 +104,15 @@ def main() -> None:
               help="Persistent dedup index: a SQLite file path, or redis://host:port/db. New documents are deduplicated against everything seen before.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes; 0 = all cores. Output is identical at any -j.")
-@click.option("--strict", is_flag=True, help="Stop (exit 1, nothing written) at the first bad input instead of rejecting it.")
+@click.option("--strict", is_flag=True,
+              help="Stop (exit 1, nothing written) at the first reject of any kind — a bad input, a page with no "
+                   "body left, a page the cleaner failed on — instead of writing it to rejects.jsonl.")
+@click.option("--resume", is_flag=True,
+              help="Reuse the work an interrupted run into the same output folder finished (same input and "
+                   "options); the output is the same as an uninterrupted run's. Without it a run starts afresh.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary on stderr.")
 def clean(inputs, outdir, text_field, id_field, url_field, html_field, appended, no_templates,
-          no_dedup, index_path, jobs, strict, quiet):
+          no_dedup, index_path, jobs, strict, resume, quiet):
     """Clean INPUTS (files, folders walked in sorted order, or - for JSONL on stdin).
 
     Formats by extension: .txt scraped text, .html/.htm raw HTML, .jsonl one record a
@@ -111,8 +120,8 @@ def clean(inputs, outdir, text_field, id_field, url_field, html_field, appended,
     duplicates.jsonl or rejects.jsonl, with a reason."""
     try:
         code = _run_clean(inputs, outdir, _config(text_field, id_field, url_field, html_field, appended,
-                                                   no_templates, no_dedup), index_path, jobs, strict, quiet)
-    except (UsageError, StrictError) as exc:
+                                                   no_templates, no_dedup), index_path, jobs, strict, resume, quiet)
+    except (UsageError, StrictError, RunError) as exc:
         click.echo(f"newsclean: error: {exc}", err=True)
         sys.exit(exc.exit_code)
     sys.exit(code)
@@ -139,17 +148,57 @@ def _index_errors(records, index_path):
         raise UsageError(f"cannot use index {index_path}: it is corrupt ({exc})") from None
 
 
-def _run_clean(inputs, outdir, config, index_path, jobs, strict, quiet) -> int:
+def _run_clean(inputs, outdir, config, index_path, jobs, strict, resume, quiet) -> int:
     with batch_gc():  # the CLI owns its process (and the workers it forks)
-        return _clean_inputs(inputs, outdir, config, index_path, jobs, strict, quiet)
+        return _clean_inputs(inputs, outdir, config, index_path, jobs, strict, resume, quiet)
 
 
-def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, quiet) -> int:
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _jobs(jobs: int, quiet: bool) -> int:
+    cores = _cores()
+    if jobs == 0:
+        return cores
+    if jobs > cores:
+        if not quiet:
+            click.echo(f"newsclean: warning: -j {jobs} is more than this machine's {cores} cores; using {cores}",
+                       err=True)
+        return cores
+    return jobs
+
+
+def _machine_error(exc: OSError, outdir: str) -> RunError:
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return RunError(f"no space left on the device{where}: the run was abandoned, the previous output in "
+                        f"{outdir} is untouched and no temporary file is left")
+    return RunError(f"{exc.strerror or exc}{where}: the run was abandoned, the previous output in {outdir} is "
+                    "untouched")
+
+
+def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, resume, quiet) -> int:
     _check_outdir(outdir)
     if inputs.count(STDIN) > 1:
         raise UsageError("- (stdin) may be given only once")
+    if resume and (outdir == STDIN or STDIN in inputs):
+        raise UsageError("--resume needs an output folder and input files (not - for stdin or stdout)")
+    jobs = _jobs(jobs, quiet)
     index = _open_index(index_path, config)
-    pipeline = Pipeline(config, jobs=jobs or os.cpu_count() or 1, index=index)
+    try:
+        out = Output(outdir)
+    except BaseException:
+        if index is not None:
+            index.close()
+        raise
+    for line in out.recovered:
+        if not quiet:
+            click.echo(f"newsclean: {outdir}: {line}", err=True)
+    pipeline = Pipeline(config, jobs=jobs, index=index)
     progress = Progress(not quiet)
     missing = []
 
@@ -164,19 +213,21 @@ def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, quiet) -> in
                     click.echo(f"newsclean: skipped {item.message()}", err=True)
             yield item
 
-    out = Output(outdir)
     t0 = time.perf_counter()
+    keep_work = False
     try:
-        for kind, record in _index_errors(pipeline.run(docs()), index_path):
+        for kind, record in _index_errors(pipeline.run(docs(), work_dir=out.work_dir, resume=resume), index_path):
             if kind == "clean":
                 out.clean(record)
             elif kind == "duplicate":
                 out.duplicate(record)
             else:
+                where = record["path"] + (f":{record['line']}" if record["line"] is not None else "")
+                if strict and record["reason"] in ("no-body", ERROR):
+                    raise StrictError(f"{where}: {record['reason']} ({record['detail']})")
                 if not quiet and record["reason"] == "no-body":
                     click.echo(f"newsclean: no body left in {record['path']} ({record['doc_id']})", err=True)
                 elif not quiet and record["reason"] == ERROR:
-                    where = record["path"] + (f":{record['line']}" if record["line"] is not None else "")
                     click.echo(f"newsclean: error on {where} ({record['doc_id']}): {record['detail']} — "
                                "rejected, the run goes on; please report it", err=True)
                 out.reject(record)
@@ -184,12 +235,19 @@ def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, quiet) -> in
         report["seconds"]["total"] = round(time.perf_counter() - t0, 3)
         report["inputs"] = list(inputs)
         out.report(report)
-        out.commit()
+        out.commit({"config_hash": report["config_hash"], "newsclean": report["newsclean"]})
         pipeline.commit_index()  # after the outputs: the index never names unpublished stories
-    except BaseException:
-        out.abort()
+        if out.work_dir is not None:
+            shutil.rmtree(out.work_dir, ignore_errors=True)
+    except KeyboardInterrupt:
+        keep_work = True  # what was done waits for --resume
         raise
+    except OSError as exc:
+        raise _machine_error(exc, outdir) from None
     finally:
+        if out.stage is not None or keep_work:
+            out.abort(keep_work=keep_work)
+        out.close()
         if index is not None:
             index.close()
     if not quiet:
@@ -198,6 +256,10 @@ def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, quiet) -> in
             click.echo(f"newsclean: warning: {report['ids']['renamed']:,} documents repeated an earlier "
                        "document's id and were given unique ones (source.renamed_from keeps the old; "
                        "see report.json)", err=True)
+        reused = report.get("resumed")
+        if reused:
+            click.echo(f"newsclean: resumed: reused {reused['extract']:,} extracted and {reused['clean']:,} "
+                       f"cleaned units of {reused['units']:,}", err=True)
         where = "stdout" if outdir == STDIN else outdir
         click.echo(f"newsclean: {c['documents']:,} documents → {c['clean']:,} clean, {c['duplicates']:,} "
                    f"duplicates, {c['rejects']:,} rejects in {report['seconds']['total']:.1f}s → {where}", err=True)

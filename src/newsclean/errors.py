@@ -15,3 +15,10 @@ class StrictError(NewscleanError):
     """A bad input under ``--strict``: exit code 1, nothing written."""
 
     exit_code = 1
+
+
+class RunError(NewscleanError):
+    """The machine failed the run — a full disk, no worker processes: exit code 1. The
+    previous outputs stay, and nothing temporary is left behind."""
+
+    exit_code = 1

@@ -12,9 +12,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import pickle
 import platform
-import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -28,12 +26,14 @@ import numpy as np
 from . import __version__
 from .clean import clean
 from .config import SCHEMA_VERSION, Config
+from .errors import RunError
 from .dedup import Deduper, band_keys, sketch_many
 from .extract import extract, extract_text, to_page
 from .records import ERROR, Document, Extracted, Page, Reject, Story, story_record
 from .read import url_problem
 from .segment import segment, stories
 from .templates import TemplateCounter, line_hash, page_keys
+from .work import Work, unit_signature, units
 
 _CONFIG: Config | None = None
 _TEMPLATES: TemplateCounter | None = None  # the corpus's site templates, once counted
@@ -77,6 +77,26 @@ def _extract_task(item: Document | Reject) -> tuple[Extracted | Reject, list[int
     if _CONFIG.templates and ex.site is not None:
         hashes = [line_hash(line) for line in ex.text.split("\n") if line.strip()]
     return ex, hashes, time.perf_counter() - t
+
+
+# Work items travel as (unit, kind, value): an item or batch to work on, a unit's end
+# (save it), or a unit's saved result (reused, passed through untouched).
+_ITEM, _END, _SAVED = "item", "end", "saved"
+
+
+def _costly(tagged: tuple) -> bool:
+    """HTML is worth sending to a worker process; a plain-text page is not."""
+    return tagged[1] == _ITEM and getattr(tagged[2], "fmt", "") == "html"
+
+
+def _extract_tagged(tagged: tuple) -> tuple:
+    n, kind, value = tagged
+    return (n, kind, _extract_task(value)) if kind == _ITEM else tagged
+
+
+def _story_tagged(tagged: tuple) -> tuple:
+    n, kind, value = tagged
+    return (n, kind, _story_task(value)) if kind == _ITEM else tagged
 
 
 class _Ready:
@@ -181,25 +201,6 @@ def _batched(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _spool(items: Iterable, hold: list) -> Iterator:
-    """Write items to a temporary file while counting, then replay them."""
-    fh = tempfile.TemporaryFile(prefix="newsclean-spool-")
-    hold.append(fh)
-    n = 0
-    for it in items:
-        pickle.dump(it, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        n += 1
-    fh.seek(0)
-
-    def replay():
-        try:
-            for _ in range(n):
-                yield pickle.load(fh)
-        finally:
-            fh.close()
-    return replay()
-
-
 @dataclass
 class Stats:
     documents: int = 0
@@ -224,12 +225,19 @@ class Pipeline:
         self.index = index
         self.stats = Stats()
         self._staged: list = []  # index entries of this run's published stories, not yet stored
+        self.work: Work | None = None
+        self._resume = False
+        self._units = 0
         self.pipeline_info = {"version": __version__, "schema": SCHEMA_VERSION, "config": self.config.hash()}
 
     # -- parallel map, ordered -------------------------------------------------------
     def _pool(self, templates: TemplateCounter | None):
         ctx = get_context("fork") if hasattr(os, "fork") else get_context()
-        return ctx.Pool(self.jobs, initializer=_init_worker, initargs=(self.config, templates))
+        try:
+            return ctx.Pool(self.jobs, initializer=_init_worker, initargs=(self.config, templates))
+        except OSError as exc:  # EAGAIN, ENOMEM: the machine will not give us the processes
+            raise RunError(f"cannot start {self.jobs} worker processes: {exc.strerror or exc} "
+                           "(try a smaller -j)") from None
 
     def _map(self, fn: Callable, items: Iterable, chunksize: int = 8,
              templates: TemplateCounter | None = None) -> Iterator:
@@ -265,66 +273,129 @@ class Pipeline:
                 pool.terminate()
 
     # -- stages ----------------------------------------------------------------------
-    def _extracted(self, items: Iterable[Document | Reject],
-                   counter: TemplateCounter | None) -> Iterator[Extracted | Reject]:
-        def counted():
-            for it in items:
-                self.stats.documents += 1
-                if isinstance(it, Document) and "renamed_from" in it.source:
-                    self.stats.renamed += 1
-                yield it
-        for ex, hashes, dt in self._map_costly(_extract_task, counted(), lambda d: getattr(d, "fmt", "") == "html"):
-            self.stats.seconds["extract"] += dt
-            if counter is not None and hashes is not None:
-                counter.observe(ex.site, set(hashes), page_keys(ex.url, hashes))
-            yield ex
+    def _counted(self, items: Iterable[Document | Reject]) -> Iterator[Document | Reject]:
+        for it in items:
+            self.stats.documents += 1
+            if isinstance(it, Document) and "renamed_from" in it.source:
+                self.stats.renamed += 1
+            yield it
 
-    def run(self, items: Iterable[Document | Reject]) -> Iterator[tuple[str, dict]]:
-        hold: list = []
-        try:
-            yield from self._run(items, hold)
-        finally:
-            for fh in hold:
-                fh.close()
-
-    def _run(self, items, hold) -> Iterator[tuple[str, dict]]:
+    def run(self, items: Iterable[Document | Reject], work_dir: str | os.PathLike | None = None,
+            resume: bool = False) -> Iterator[tuple[str, dict]]:
+        """Records for ``items``, in input order. Corpus-wide steps (templates, dedup) keep
+        their intermediate results in ``work_dir`` (a temporary folder if None, removed at
+        the end); with ``resume`` the units of input already done there are reused."""
         cfg = self.config
-        if cfg.templates:
-            # Templates need every page's lines counted before any page is cleaned: the
-            # extracted texts wait in a spool, and the cleaning workers start (and, forked,
-            # inherit the counts) only once the counting is done.
-            counter = TemplateCounter(cfg.template_min_docs, cfg.template_min_share, cfg.template_min_body_left)
-            extracted = _spool(_batched(self._extracted(items, counter), SIGN_BATCH), hold)
-        else:
-            counter, extracted = None, _batched(self._extracted(items, None), SIGN_BATCH)
-        batches = self._map(_story_task, extracted, chunksize=1, templates=counter)
-        if not cfg.dedup.enabled:
-            for batch in batches:
-                for cut in batch:
-                    yield from self._emit(cut, {})
+        if work_dir is None and not resume and not cfg.templates and not cfg.dedup.enabled:
+            yield from self._stream(items)
             return
-        deduper = Deduper(cfg.dedup, self.index)
+        key = {"newsclean": __version__, "config": cfg.hash()}
+        self.work = Work(work_dir, key, resume=resume)
+        self._resume = resume
+        try:
+            yield from self._run(items, self.work)
+        finally:
+            if self.work.temporary:
+                self.work.remove()
 
-        def signed():
-            for batch in batches:  # spooled a batch at a time: one load call, not one a page
-                t = time.perf_counter()
-                for cut in batch:
+    def _stream(self, items) -> Iterator[tuple[str, dict]]:
+        """No corpus steps: every page is cleaned and written as it comes."""
+        def extracted():
+            tagged = ((0, _ITEM, it) for it in self._counted(items))
+            for _, _, (ex, _, dt) in self._map_costly(_extract_tagged, tagged, _costly):
+                self.stats.seconds["extract"] += dt
+                yield ex
+        for batch in self._map(_story_task, _batched(extracted(), SIGN_BATCH), chunksize=1):
+            for cut in batch:
+                yield from self._emit(cut, {})
+
+    def _extract_units(self, items, work: Work, counter: TemplateCounter | None) -> list[str]:
+        """Extraction per unit of input (reused where the work folder has it), and the
+        template counts; returns the units' signatures."""
+        sigs: list[str] = []
+
+        def tagged():
+            for n, chunk in enumerate(units(self._counted(items))):
+                sig = unit_signature(chunk)
+                sigs.append(sig)
+                saved = work.load("extract", n, sig)
+                if saved is not None:
+                    work.reused["extract"] += 1
+                    yield n, _SAVED, saved
+                    continue
+                for it in chunk:
+                    yield n, _ITEM, it
+                yield n, _END, None
+
+        done: list = []
+        for n, kind, value in self._map_costly(_extract_tagged, tagged(), _costly):
+            if kind == _END:
+                work.save("extract", n, sigs[n], done)
+                done = []
+                continue
+            for ex, hashes, dt in (value if kind == _SAVED else [value]):
+                self.stats.seconds["extract"] += dt if kind == _ITEM else 0.0
+                if counter is not None and hashes is not None:
+                    counter.observe(ex.site, set(hashes), page_keys(ex.url, hashes))
+                if kind == _ITEM:
+                    done.append((ex, hashes, dt))
+        return sigs
+
+    def _clean_units(self, work: Work, sigs: list[str], counter: TemplateCounter | None) -> list[str]:
+        """clean → segment → signatures per unit, reused where done; returns the cut
+        units' signatures (the unit's and the whole corpus's: templates see every page)."""
+        corpus = hashlib.sha256("".join(sigs).encode()).hexdigest()
+        keys = [f"{sig}:{corpus}" for sig in sigs]
+
+        def tagged():
+            for n, sig in enumerate(sigs):
+                if work.has("cut", n, keys[n]):
+                    work.reused["clean"] += 1
+                    continue
+                data = work.load("extract", n, sig)
+                for batch in _batched([ex for ex, _, _ in data], SIGN_BATCH):
+                    yield n, _ITEM, batch
+                yield n, _END, None
+
+        done: list = []
+        for n, kind, value in self._map(_story_tagged, tagged(), chunksize=1, templates=counter):
+            if kind == _END:
+                work.save("cut", n, keys[n], done)
+                done = []
+            else:
+                done.extend(value)
+        return keys
+
+    def _run(self, items, work: Work) -> Iterator[tuple[str, dict]]:
+        cfg = self.config
+        # Templates need every page's lines counted before any page is cleaned: extracted
+        # texts wait in the work folder, and the cleaning workers start (and, forked,
+        # inherit the counts) only once the counting is done.
+        counter = (TemplateCounter(cfg.template_min_docs, cfg.template_min_share, cfg.template_min_body_left)
+                   if cfg.templates else None)
+        sigs = self._extract_units(items, work, counter)
+        self._units = len(sigs)
+        keys = self._clean_units(work, sigs, counter)
+        decisions: dict = {}
+        if cfg.dedup.enabled:
+            deduper = Deduper(cfg.dedup, self.index)
+            t = time.perf_counter()
+            for n, key in enumerate(keys):
+                for cut in work.load("cut", n, key):
                     if isinstance(cut, Cut):
                         for s, (sig, size, exact) in zip(cut.stories, cut.sigs):
                             deduper.add(s.id, s.text, s.date, sig, size, exact)
-                        cut.sigs = []  # signatures live in the deduper; keep the spool small
-                self.stats.seconds["lsh"] += time.perf_counter() - t
-                yield batch
-        replay = (cut for batch in _spool(signed(), hold) for cut in batch)
-        decisions = deduper.resolve()
-        if self.index is not None:
-            # Staged, not stored: the caller commits the index once its outputs are safe
-            # (commit_index), so an index never holds a story that nobody published.
-            self._staged = [e for e in deduper.new_entries() if e.key not in decisions]
-            self.stats.dedup_index = {"to_add": len(self._staged), "size_before": len(self.index)}
-        self.stats.dedup = deduper.stats()
-        for cut in replay:
-            yield from self._emit(cut, decisions)
+            decisions = deduper.resolve()
+            self.stats.seconds["lsh"] += time.perf_counter() - t
+            if self.index is not None:
+                # Staged, not stored: the caller commits the index once its outputs are
+                # safe (commit_index), so an index never holds a story nobody published.
+                self._staged = [e for e in deduper.new_entries() if e.key not in decisions]
+                self.stats.dedup_index = {"to_add": len(self._staged), "size_before": len(self.index)}
+            self.stats.dedup = deduper.stats()
+        for n, key in enumerate(keys):
+            for cut in work.load("cut", n, key):
+                yield from self._emit(cut, decisions)
 
     def _emit(self, cut: Cut | Reject, decisions: dict) -> Iterator[tuple[str, dict]]:
         if isinstance(cut, Reject):
@@ -385,6 +456,9 @@ class Pipeline:
                                   "shingling": f"word {d.shingle}-grams, casefolded, letters and digits"},
                       "index": st.dedup_index, **st.dedup},
             "seconds": {k: round(v, 3) for k, v in sorted(st.seconds.items())},
+            "resumed": ({"units": self._units, "extract": self.work.reused["extract"],
+                         "clean": self.work.reused["clean"], "stale": self.work.stale}
+                        if self._resume and self.work is not None else None),
         }
 
 
