@@ -258,3 +258,102 @@ def test_repeated_ids_are_not_duplicates_of_themselves(tmp_path):
     assert sum(r["duplicate_of"] is None for r in recs) == 1
     report = json.loads((tmp_path / "out/report.json").read_text())
     assert report["ids"]["renamed"] == 3
+
+
+def test_disk_full_is_one_line_exit_1_and_leaves_nothing(tmp_path, monkeypatch):
+    out = tmp_path / "o"
+    assert run("clean", str(SEEDS), "-o", str(out), "-q").exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    import errno
+
+    import newsclean.write as w
+    real = w._File.write
+
+    def full(self, data):
+        if self.bytes > 1000:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.path))
+        real(self, data)
+    monkeypatch.setattr(w._File, "write", full)
+    res = CliRunner().invoke(main, ["clean", str(SEEDS), "-o", str(out), "-j", "1"])
+    assert res.exit_code == 1
+    errors = [x for x in res.stderr.splitlines() if "error" in x]
+    assert len(errors) == 1 and "no space left" in errors[0] and "Traceback" not in res.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no staging, no work folder
+
+
+def test_disk_full_in_the_work_folder(tmp_path, monkeypatch):
+    import errno
+
+    import newsclean.work as work
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(work.pickle, "dump", full)
+    res = CliRunner().invoke(main, ["clean", str(SEEDS), "-o", str(tmp_path / "o"), "-j", "1"])
+    assert res.exit_code == 1 and "no space left" in res.stderr
+    assert list((tmp_path / "o").iterdir()) == []
+
+
+def test_jobs_above_the_cores_are_capped(tmp_path, monkeypatch):
+    monkeypatch.setattr("newsclean.cli._cores", lambda: 2)
+    res = CliRunner().invoke(main, ["clean", str(SEEDS), "-o", str(tmp_path / "o"), "-j", "1000"])
+    assert res.exit_code == 0 and "-j 1000 is more than this machine's 2 cores" in res.stderr
+    assert json.loads((tmp_path / "o/report.json").read_text())["jobs"] == 2
+
+
+def test_a_fork_that_fails_is_a_clear_error(tmp_path, monkeypatch):
+    import errno
+
+    class NoProcesses:
+        def Pool(self, *a, **k):
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+    monkeypatch.setattr("newsclean.cli._cores", lambda: 4)
+    monkeypatch.setattr("newsclean.pipeline.get_context", lambda *a: NoProcesses())
+    res = CliRunner().invoke(main, ["clean", str(SEEDS), "-o", str(tmp_path / "o"), "-j", "4"])
+    assert res.exit_code == 1 and "cannot start 4 worker processes" in res.stderr
+    assert "Traceback" not in res.output
+    assert list((tmp_path / "o").iterdir()) == []
+
+
+def test_strict_covers_pages_with_no_body(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "chrome.txt").write_text("Home\nNews\nShare this\nFollow us\nCookie settings\n")
+    res = run("clean", str(src), "-o", str(tmp_path / "o"), "--strict")
+    assert res.exit_code == 1 and "no-body" in res.stderr
+    assert list((tmp_path / "o").iterdir()) == []
+    res = run("clean", str(src), "-o", str(tmp_path / "o2"))
+    assert res.exit_code == 0 and read_jsonl(tmp_path / "o2/rejects.jsonl")[0]["reason"] == "no-body"
+
+
+def test_another_run_in_the_same_folder_is_refused(tmp_path):
+    from newsclean.write import Output
+
+    busy = Output(tmp_path / "o")
+    try:
+        res = run("clean", str(SEEDS), "-o", str(tmp_path / "o"))
+        assert res.exit_code == 2 and "another newsclean run" in res.stderr
+    finally:
+        busy.abort()
+
+
+def test_bad_url_in_the_cli_is_a_reject_and_the_run_goes_on(tmp_path):
+    p = tmp_path / "dump.jsonl"
+    body = "The council voted on Tuesday to approve the budget for the schools of the city."
+    p.write_text(json.dumps({"id": "a", "url": "http://[::1", "text": body}) + "\n"
+                 + json.dumps({"id": "b", "url": "https://example.com/x", "text": body + " More."}) + "\n")
+    res = run("clean", str(p), "-o", str(tmp_path / "o"))
+    assert res.exit_code == 0 and f"{p}:1: bad-url" in res.stderr
+    assert [r["doc_id"] for r in read_jsonl(tmp_path / "o/clean.jsonl")] == ["b"]
+    assert read_jsonl(tmp_path / "o/rejects.jsonl")[0]["reason"] == "bad-url"
+
+
+def test_explain_and_clean_text_with_a_malformed_url(tmp_path):
+    from newsclean import clean_text
+
+    with pytest.raises(ValueError, match="malformed url"):
+        clean_text("Some text of a page.", url="http://[::1")
+    p = tmp_path / "dump.jsonl"
+    p.write_text(json.dumps({"id": "a", "url": "http://[::1", "text": "Some text."}) + "\n")
+    res = run("explain", str(p))
+    assert res.exit_code == 1 and "bad-url" in res.stderr and "Traceback" not in res.output

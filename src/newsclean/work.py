@@ -32,8 +32,9 @@ def item_path(item: Document | Reject) -> str:
     return item.source.get("path", "") if isinstance(item, Document) else item.path
 
 
-def units(items: Iterable[Document | Reject], size: int = UNIT_DOCS) -> Iterator[list[Document | Reject]]:
-    """Consecutive items of one input file, at most ``size`` at a time."""
+def units(items: Iterable[Document | Reject], size: int | None = None) -> Iterator[list[Document | Reject]]:
+    """Consecutive items of one input file, at most ``size`` (``UNIT_DOCS``) at a time."""
+    size = size or UNIT_DOCS
     chunk: list = []
     path = None
     for it in items:

@@ -181,7 +181,10 @@ class Output:
             if not f.fh.closed:
                 f.fh.close()
         if self.stage is not None:
-            shutil.rmtree(self.stage, ignore_errors=True)
+            if (self.stage / COMMITTED).exists():  # past the point of no return: finish it
+                _roll_forward(self.stage, self.dir)
+            else:
+                shutil.rmtree(self.stage, ignore_errors=True)
             self.stage = None
         if not keep_work and self.work_dir is not None:
             shutil.rmtree(self.work_dir, ignore_errors=True)
