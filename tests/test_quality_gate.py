@@ -47,3 +47,26 @@ def test_html_pages_floor(shared, tmp_path):
     figures = score(shared, tmp_path, "html", "--html-field", "html", "--no-dedup")
     assert figures["lost"] == 0
     assert figures["natural_f1"] >= HTML_F1_FLOOR, figures
+
+
+def test_a_corpus_crawled_three_times_keeps_every_story(shared, tmp_path):
+    """Every page of the shared corpus three times under distinct ids: three
+    clean-or-duplicate records per story, no page wiped by its own copies."""
+    tripled = tmp_path / "corpus3.jsonl"
+    with open(shared / "eval" / "corpus.jsonl", encoding="utf-8") as f:
+        recs = [json.loads(line) for line in f if line.strip()]
+    tripled.write_text("".join(json.dumps(dict(r, id=f"{r['id']}-{k}")) + "\n" for k in range(3) for r in recs))
+    out = tmp_path / "out"
+    res = subprocess.run([sys.executable, "-m", "newsclean.cli", "clean", str(tripled), "-o", str(out), "-q"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    rejects = [json.loads(x) for x in (out / "rejects.jsonl").read_text().splitlines()]
+    assert not [r for r in rejects if r["reason"] == "no-body"]
+    from collections import Counter
+    per_story = Counter()
+    for name in ("clean.jsonl", "duplicates.jsonl"):
+        for line in (out / name).read_text().splitlines():
+            r = json.loads(line)
+            per_story[(r["doc_id"].rsplit("-", 1)[0], r["story"])] += 1
+    assert len({doc for doc, _ in per_story}) == len(recs) - len(rejects) // 3
+    assert set(per_story.values()) == {3}

@@ -278,31 +278,25 @@ def explain(file, text_field, id_field, url_field, html_field, appended, no_temp
     """Show FILE's page with every removed span marked and its reason.
 
     Each line of the page is printed once: '+' kept (with its story number when a page
-    holds more than one), '-' removed, followed by the reason."""
-    from .extract import extract
-    from .pipeline import process_page
+    holds more than one), '-' removed, followed by the reason. The page is cleaned as
+    `newsclean clean FILE` would clean it: site templates are counted over all of FILE's
+    records (dedup aside)."""
+    from .pipeline import explain_page
 
     config = _config(text_field, id_field, url_field, html_field, appended, no_templates, no_dedup=True)
     if not Path(file).exists():
         click.echo(f"newsclean: error: input not found: {file}", err=True)
         sys.exit(2)
-    doc = None
-    for item in read_inputs([file], config):
-        if isinstance(item, Reject):
-            if doc_id is None or item.doc_id == doc_id:
-                click.echo(f"newsclean: {item.message()}", err=True)
-                sys.exit(1)
-            continue
-        if doc_id is None or item.doc_id == doc_id:
-            doc = item
-            break
-    if doc is None:
+    got = explain_page(read_inputs([file], config), doc_id, config)
+    if got is None:
         click.echo(f"newsclean: error: no record with id {doc_id!r} in {file}", err=True)
         sys.exit(2)
-    page = extract(doc, config)
-    cut = process_page(page, config)
+    if isinstance(got, Reject):
+        click.echo(f"newsclean: {got.message()}", err=True)
+        sys.exit(1)
+    page, cut = got
     titles = {s.index: (s.title, s.date) for s in cut.stories}
-    click.echo(f"# {doc.doc_id}  ({doc.source.get('path')})", color=color)
+    click.echo(f"# {page.doc_id}  ({page.source.get('path')})", color=color)
     for k, (title, date) in sorted(titles.items()):
         click.echo(f"# story {k}: title={title!r} date={date!r}", color=color)
     width = max([len(r) for r in page.labels if r] + [4])

@@ -73,10 +73,14 @@ def _extract_task(item: Document | Reject) -> tuple[Extracted | Reject, list[int
     ex = _guarded(extract_text, item, _CONFIG)
     if isinstance(ex, Reject):
         return ex, None, time.perf_counter() - t
-    hashes = None
-    if _CONFIG.templates and ex.site is not None:
-        hashes = [line_hash(line) for line in ex.text.split("\n") if line.strip()]
-    return ex, hashes, time.perf_counter() - t
+    return ex, template_hashes(ex, _CONFIG), time.perf_counter() - t
+
+
+def template_hashes(ex: Extracted, config: Config) -> list[int] | None:
+    """The hashes of a page's lines, in order, for the template counts (None: not counted)."""
+    if not config.templates or ex.site is None:
+        return None
+    return [line_hash(line) for line in ex.text.split("\n") if line.strip()]
 
 
 # Work items travel as (unit, kind, value): an item or batch to work on, a unit's end
@@ -460,6 +464,42 @@ class Pipeline:
                          "clean": self.work.reused["clean"], "stale": self.work.stale}
                         if self._resume and self.work is not None else None),
         }
+
+
+def explain_page(items: Iterable[Document | Reject], doc_id: str | None, config: Config) -> tuple[Page, Cut] | Reject | None:
+    """One document of ``items`` (the first, or the one with ``doc_id``) cleaned as a run
+    over ``items`` would clean it — site templates counted over all of them, dedup aside —
+    with its labelled page. A Reject when that document is one; None when there is none."""
+    counter = (TemplateCounter(config.template_min_docs, config.template_min_share, config.template_min_body_left)
+               if config.templates else None)
+    chosen = None
+    for it in items:
+        mine = chosen is None and (doc_id is None or it.doc_id == doc_id)
+        if isinstance(it, Reject):
+            if mine:
+                return it
+            continue
+        if not mine and counter is None:
+            continue
+        ex = _guarded(extract_text, it, config)
+        if isinstance(ex, Reject):
+            if mine:
+                return ex
+            continue
+        hashes = template_hashes(ex, config)
+        if counter is not None and hashes is not None:
+            counter.observe(ex.site, set(hashes), page_keys(ex.url, hashes))
+        if mine:
+            chosen = ex
+            if counter is None:
+                break
+    if chosen is None:
+        return None
+    page = to_page(chosen)
+    if counter is not None:
+        page.template = counter.template_blocks(page.site, page.blocks)
+    cut = _guarded(process_page, page, config, sign=False)
+    return cut if isinstance(cut, Reject) else (page, cut)
 
 
 def clean_text(text: str, doc_id: str = "text", url: str | None = None, config: Config | None = None,
