@@ -34,6 +34,20 @@ def outputs(out):
     return [(out / n).read_bytes() for n in FILES]
 
 
+def die_at(monkeypatch, k):
+    """The k-th unit of work saved is never saved: the run is killed there."""
+    import newsclean.work as work
+    real, calls = work.Work.save, []
+
+    def dying(self, *a):
+        calls.append(a)
+        if len(calls) == k:
+            raise KeyboardInterrupt
+        real(self, *a)
+    monkeypatch.setattr(work.Work, "save", dying)
+    return lambda: monkeypatch.setattr(work.Work, "save", real)
+
+
 @pytest.fixture
 def small_units(monkeypatch):
     monkeypatch.setattr("newsclean.work.UNIT_DOCS", 16)  # ten units of work in the corpus
@@ -42,18 +56,10 @@ def small_units(monkeypatch):
 @pytest.mark.parametrize("kill_at", [3, 12, 14])  # during extraction, during cleaning, the last unit
 def test_resume_after_a_kill_gives_the_same_output(corpus, tmp_path, monkeypatch, small_units, kill_at):
     assert clean(corpus, tmp_path / "ref").exit_code == 0
-    import newsclean.work as work
-    real, calls = work.Work.save, []
-
-    def dying(self, *a):
-        calls.append(a)
-        if len(calls) == kill_at:
-            raise KeyboardInterrupt
-        real(self, *a)
-    monkeypatch.setattr(work.Work, "save", dying)
+    revive = die_at(monkeypatch, kill_at)
     assert clean(corpus, tmp_path / "o").exit_code != 0
     assert not (tmp_path / "o" / "clean.jsonl").exists()
-    monkeypatch.setattr(work.Work, "save", real)
+    revive()
     res = clean(corpus, tmp_path / "o", "--resume")
     assert res.exit_code == 0, res.output
     assert outputs(tmp_path / "o") == outputs(tmp_path / "ref")
@@ -83,35 +89,17 @@ def test_resume_after_a_kill_while_writing(corpus, tmp_path, monkeypatch, small_
 
 
 def test_without_resume_a_run_starts_afresh(corpus, tmp_path, monkeypatch, small_units):
-    import newsclean.work as work
-    real = work.Work.save
-    calls = []
-
-    def dying(self, *a):
-        calls.append(1)
-        if len(calls) == 5:
-            raise KeyboardInterrupt
-        real(self, *a)
-    monkeypatch.setattr(work.Work, "save", dying)
+    revive = die_at(monkeypatch, 5)
     clean(corpus, tmp_path / "o")
-    monkeypatch.setattr(work.Work, "save", real)
+    revive()
     assert clean(corpus, tmp_path / "o").exit_code == 0
     assert json.loads((tmp_path / "o" / "report.json").read_text())["resumed"] is None
 
 
 def test_resume_with_other_options_starts_afresh(corpus, tmp_path, monkeypatch, small_units):
-    import newsclean.work as work
-    real = work.Work.save
-    calls = []
-
-    def dying(self, *a):
-        calls.append(1)
-        if len(calls) == 5:
-            raise KeyboardInterrupt
-        real(self, *a)
-    monkeypatch.setattr(work.Work, "save", dying)
+    revive = die_at(monkeypatch, 5)
     clean(corpus, tmp_path / "o")
-    monkeypatch.setattr(work.Work, "save", real)
+    revive()
     assert clean(corpus, tmp_path / "o", "--resume", "--appended", "drop").exit_code == 0
     resumed = json.loads((tmp_path / "o" / "report.json").read_text())["resumed"]
     assert resumed["extract"] == 0 and resumed["stale"] is True

@@ -281,29 +281,20 @@ def read_file(path: Path, config: Config, explicit: bool = True) -> Iterator[Doc
 
 
 def _read_jsonl_file(path: Path, gz: bool, config: Config) -> Iterator[Document | Reject]:
-    """The records of a JSONL file; a corrupt archive ends it with a Reject that says where,
-    after the records read before the damage."""
     try:
         fh = gzip.open(path, "rb") if gz else open(path, "rb")
     except OSError as exc:
         yield Reject(str(path), "unreadable", _unreadable(exc))
         return
     with fh:
-        lineno = 0
-        try:
-            for lineno, raw in enumerate(fh, 1):
-                if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
-                    raw = raw[len(codecs.BOM_UTF8):]
-                if raw.strip():
-                    yield _jsonl_record(raw, str(path), doc_stem(path), lineno, config)
-        except _CORRUPT as exc:
-            where = ""
-            if gz:
-                where = f" at byte {fh.fileobj.tell():,} of the archive, after {lineno} good lines"
-            yield Reject(str(path), "unreadable", f"{_unreadable(exc)}{where}", line=lineno + 1)
+        where = (lambda: f" at byte {fh.fileobj.tell():,} of the archive") if gz else None
+        yield from read_jsonl_lines(fh, str(path), doc_stem(path), config, where)
 
 
-def read_jsonl_lines(stream, path: str, stem: str, config: Config) -> Iterator[Document | Reject]:
+def read_jsonl_lines(stream, path: str, stem: str, config: Config, where=None) -> Iterator[Document | Reject]:
+    """The records of a JSONL stream; a read error or a corrupt archive ends it with a
+    Reject that says where (``where()``: the position in the archive), after the records
+    read before the damage."""
     lineno = 0
     try:
         for lineno, raw in enumerate(stream, 1):
@@ -312,7 +303,8 @@ def read_jsonl_lines(stream, path: str, stem: str, config: Config) -> Iterator[D
             if raw.strip():
                 yield _jsonl_record(raw, path, stem, lineno, config)
     except _CORRUPT as exc:
-        yield Reject(path, "unreadable", _unreadable(exc), line=lineno + 1)
+        at = f"{where()}, after {lineno} good lines" if where is not None else ""
+        yield Reject(path, "unreadable", f"{_unreadable(exc)}{at}", line=lineno + 1)
 
 
 def _jsonl_record(raw: bytes, path: str, stem: str, lineno: int, config: Config) -> Document | Reject:
