@@ -215,3 +215,12 @@ def test_broken_symlink_and_unlistable_folder_are_rejects(tmp_path, monkeypatch)
     monkeypatch.setattr("newsclean.read.os.scandir", scandir)
     out = items([tmp_path])
     assert [(x.reason, x.path.rsplit("/", 1)[-1]) for x in out] == [("missing", "gone.txt"), ("unreadable", "locked")]
+
+
+def test_corrupt_deflate_stream_is_unreadable_not_a_crash(tmp_path):
+    gz = bytearray(gzip.compress(b"".join(b'{"id": "%d", "text": "t"}\n' % i for i in range(500))))
+    gz[30] ^= 0xFF  # inside the first deflate block: zlib.error
+    p = tmp_path / "dump.jsonl.gz"
+    p.write_bytes(bytes(gz))
+    [rej] = items([p])
+    assert rej.reason == "unreadable" and "corrupt deflate stream" in rej.detail and "of the archive" in rej.detail

@@ -74,9 +74,11 @@ def test_a_page_crawled_three_times_keeps_its_body(tmp_path):
     recrawls = [{"id": f"r{i}", "url": "https://harbour.example/pier", "text": _page(0)} for i in range(3)]
     import json
     p.write_text("".join(json.dumps(r) + "\n" for r in others + recrawls))
-    out = _outcomes(Pipeline(Config(), jobs=1), read_inputs([str(p)], Config()))
+    pipe = Pipeline(Config(), jobs=1)
+    out = _outcomes(pipe, read_inputs([str(p)], Config()))
     assert [k for k, *_ in out if _[0].startswith("r")] == ["clean", "duplicate", "duplicate"]
     assert not [o for o in out if o[0] == "reject"]
+    assert pipe.report()["templates"] == {"sites": 1, "pages": 4, "copies_not_counted": 2}
 
 
 def test_three_copies_in_a_folder_keep_their_body(tmp_path):

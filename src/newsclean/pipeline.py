@@ -217,6 +217,7 @@ class Stats:
     dedup: dict = field(default_factory=dict)
     dedup_index: dict | None = None
     renamed: int = 0  # documents whose id repeated an earlier one's (newsclean.read.UniqueIds)
+    templates: dict | None = None  # what the template pass counted
 
 
 class Pipeline:
@@ -378,6 +379,9 @@ class Pipeline:
         counter = (TemplateCounter(cfg.template_min_docs, cfg.template_min_share, cfg.template_min_body_left)
                    if cfg.templates else None)
         sigs = self._extract_units(items, work, counter)
+        if counter is not None:
+            self.stats.templates = {"sites": len(counter.docs), "pages": sum(counter.docs.values()),
+                                    "copies_not_counted": counter.copies}
         self._units = len(sigs)
         keys = self._clean_units(work, sigs, counter)
         decisions: dict = {}
@@ -455,6 +459,7 @@ class Pipeline:
                            "without ids), or takes a suffix ~2, ~3 (a record's own id); source.renamed_from "
                            "keeps the id it was given"},
             "removed": dict(sorted(st.removed.items())),
+            "templates": st.templates,
             "dedup": {"minhash": {"num_perm": d.num_perm, "bands": d.bands, "rows": d.rows,
                                   "scheme": d.scheme, "seed": d.seed,
                                   "shingling": f"word {d.shingle}-grams, casefolded, letters and digits"},

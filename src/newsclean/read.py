@@ -247,7 +247,7 @@ _CORRUPT = (OSError, EOFError, gzip.BadGzipFile, zlib.error)
 def _unreadable(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    return f"{type(exc).__name__}: {exc}" if isinstance(exc, zlib.error) else str(exc)
+    return f"corrupt deflate stream ({exc})" if isinstance(exc, zlib.error) else str(exc)
 
 
 def read_file(path: Path, config: Config, explicit: bool = True) -> Iterator[Document | Reject]:
@@ -287,7 +287,8 @@ def _read_jsonl_file(path: Path, gz: bool, config: Config) -> Iterator[Document 
         yield Reject(str(path), "unreadable", _unreadable(exc))
         return
     with fh:
-        where = (lambda: f" at byte {fh.fileobj.tell():,} of the archive") if gz else None
+        # (the archive is read ahead in blocks: the offset is where reading had got to)
+        where = (lambda: f" near byte {fh.fileobj.tell():,} of the archive") if gz else None
         yield from read_jsonl_lines(fh, str(path), doc_stem(path), config, where)
 
 
