@@ -133,9 +133,14 @@ class Cut:
 def process_page(page: Page, config: Config, sign: bool = True) -> Cut:
     """clean → segment → signatures for one page (pure: no corpus state)."""
     t0 = time.perf_counter()
-    clean(page, config)
+    # What an extractor that saw the DOM chose is kept as it is, unless the cleaner is
+    # asked to run on it (Config.html_cleaner): on the shared sets it cost recall there.
+    passthrough = bool(page.source.get("extractor")) and not config.html_cleaner
+    if not passthrough:
+        clean(page, config)
     t1 = time.perf_counter()
-    segment(page, config)
+    if not passthrough:
+        segment(page, config)
     every = stories(page, config)
     cut = [s for s in every if s.text]
     orphans = [r for s in every if not s.text for r in s.removed]
@@ -415,7 +420,8 @@ class Pipeline:
         self.stats.removed.update(cut.removed)
         if not cut.stories:
             reasons = ", ".join(f"{r} {n}" for r, n in sorted(cut.removed.items()))
-            rej = Reject(cut.path, "no-body", f"every block removed ({reasons})", line=cut.line, doc_id=cut.page_id)
+            why = f"every block removed ({reasons})" if reasons else "no text: the extractor found no main text"
+            rej = Reject(cut.path, "no-body", why, line=cut.line, doc_id=cut.page_id)
             self.stats.rejects[rej.reason] += 1
             yield "reject", dict(rej.to_dict(), removed=cut.orphans)
             return
