@@ -318,12 +318,10 @@ def _overlap(a: list[str], b: list[str], stoplist: frozenset[str]) -> int:
     return len(ca & cb)
 
 
-def clean(page: Page, config: Config) -> None:
-    blocks = page.blocks
-    if not blocks:
-        return
+def block_features(blocks) -> tuple[str, list[Feat], list[float]]:
+    """The page's language, each block's features, and each block's share of the
+    hard-wrapped paragraph it is part of (1.0 for a line that is a paragraph)."""
     lang = page_language(blocks)
-    stoplist = stopwords_of(lang)
     feats: list[Feat] = [None] * len(blocks)  # type: ignore[list-item]
     share = [1.0] * len(blocks)
     for group in wrapped_groups(blocks):
@@ -340,6 +338,15 @@ def clean(page: Page, config: Config) -> None:
         f = features(joined, lang)
         for j in group:
             feats[j], share[j] = f, len(blocks[j].text) / len(joined)
+    return lang, feats, share
+
+
+def clean(page: Page, config: Config) -> None:
+    blocks = page.blocks
+    if not blocks:
+        return
+    lang, feats, share = block_features(blocks)
+    stoplist = stopwords_of(lang)
     extracted = bool(page.source.get("extractor"))
     repeats = find_repeats([b.text for b in blocks], [not f.chrome and not f.meta for f in feats],
                            article_text=extracted) if config.inpage_dedup else {}

@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Train the line labeller (newsclean.labeller) and estimate how it carries to new sites.
+
+    python benchmarks/train_cleaner.py                # cross-validate, then write the model
+    python benchmarks/train_cleaner.py --folds 5 --no-write
+
+Reads the natural pages of ../shared/eval/ and ../shared/eval-wide/ (full gold: every line
+is labelled by matching the gold body as token 3-grams, which is blind to the quotes and
+spaces the gold straightens) and ../shared/eval-snippets/ (partial labels: a line holding
+a must-have snippet is body, one holding a must-not is not; the rest is unlabelled).
+Folds are grouped by site (URL host): no site is on both sides. Prints, per set, the
+out-of-fold figures of the rules alone and of the rules with the model — bag-of-words F1
+of the body (as score_pages.py) and snippet F1 (as score_snippets.py) — and writes the
+model trained on everything to src/newsclean/models/labeller.txt (LightGBM's text format)
+unless --no-write. (The cleaner does not use the model yet: see the README.)
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(ROOT / "src"))
+
+from newsclean import Config, DedupConfig  # noqa: E402
+from newsclean.clean import block_features  # noqa: E402
+from newsclean.extract import split_blocks  # noqa: E402
+from newsclean.labeller import FEATURES, page_features  # noqa: E402
+from newsclean.pipeline import process_page  # noqa: E402
+from newsclean.records import Page  # noqa: E402
+
+TOKEN = re.compile(r"\w+")
+MODEL = ROOT / "src" / "newsclean" / "models" / "labeller.txt"
+PARAMS = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 40,
+          "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
+          "verbose": -1, "seed": 1, "deterministic": True, "num_threads": 2}
+ROUNDS = 300
+
+
+def read(path):
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def tokens(text):
+    return TOKEN.findall((text or "").lower())
+
+
+def host(url):
+    try:
+        return (urlsplit(url or "").hostname or "").removeprefix("www.")
+    except ValueError:
+        return ""
+
+
+def full_labels(blocks, gold: str) -> np.ndarray:
+    """1 for a line whose token 3-grams are mostly in the gold body; short lines (1-2
+    tokens) when their tokens follow each other in the gold and a neighbour is body."""
+    g = tokens(gold)
+    tri = {tuple(g[i:i + 3]) for i in range(len(g) - 2)}
+    bi = {tuple(g[i:i + 2]) for i in range(len(g) - 1)}
+    uni = set(g)
+    lab = np.zeros(len(blocks), dtype=np.int8)
+    short = []
+    for i, b in enumerate(blocks):
+        t = tokens(b.text)
+        if len(t) >= 3:
+            grams = [tuple(t[k:k + 3]) for k in range(len(t) - 2)]
+            lab[i] = sum(x in tri for x in grams) >= 0.5 * len(grams)
+        elif t:
+            short.append((i, (tuple(t) in bi) if len(t) == 2 else (t[0] in uni)))
+    for i, ok in short:
+        if ok and ((i > 0 and lab[i - 1]) or (i + 1 < len(lab) and lab[i + 1])):
+            lab[i] = 1
+    return lab
+
+
+def snippet_labels(blocks, gold) -> np.ndarray:
+    norm = [" ".join(b.text.split()).lower() for b in blocks]
+    lab = np.full(len(blocks), -1, dtype=np.int8)
+    for s in gold["without"]:
+        s = " ".join(s.split()).lower()
+        for i, t in enumerate(norm):
+            if s and s in t:
+                lab[i] = 0
+    for s in gold["with"]:
+        s = " ".join(s.split()).lower()
+        for i, t in enumerate(norm):
+            if s and s in t:
+                lab[i] = 1
+    return lab
+
+
+def load_sets():
+    sets = []
+    for name, pages, gold in (("eval", SHARED / "eval/pages.jsonl", SHARED / "eval/pages.gold.jsonl"),
+                              ("wide", SHARED / "eval-wide/pages.jsonl.gz", SHARED / "eval-wide/pages.gold.jsonl.gz")):
+        g = {x["id"]: x for x in read(gold) if x["kind"] == "natural"}
+        sets.append((name, [(p, g[p["id"]]) for p in read(pages) if p["id"] in g], "full"))
+    g = {x["id"]: x for x in read(SHARED / "eval-snippets/snippets.gold.jsonl")}
+    sets.append(("snippets", [(p, g[p["id"]]) for p in read(SHARED / "eval-snippets/snippets.jsonl.gz")
+                              if p["id"] in g], "snippets"))
+    return sets
+
+
+def prepare(doc, gold, kind, config):
+    """Rules, features and labels of one page."""
+    text = doc["text"]
+    page = Page(doc["id"], text, {"path": "train"}, doc.get("url"), None, split_blocks(text))
+    process_page(page, config, sign=False)
+    _, feats, _ = block_features(page.blocks)
+    x = page_features(page, feats)
+    y = full_labels(page.blocks, gold["stories"][0]) if kind == "full" else snippet_labels(page.blocks, gold)
+    return page, x, y
+
+
+def body_text(page, keep) -> str:
+    return "\n\n".join(" ".join(b.text.split()) for b, k in zip(page.blocks, keep) if k)
+
+
+def rules_keep(page):
+    return np.array([lab is None and st == 0 for lab, st in zip(page.labels, page.story)])
+
+
+def score(pages, keeps, golds, kind):
+    if kind == "full":
+        from collections import Counter as C
+
+        f1s = []
+        for page, keep, gold in zip(pages, keeps, golds):
+            pt, gt = tokens(body_text(page, keep)), tokens(gold["stories"][0])
+            tp = sum((C(pt) & C(gt)).values())
+            p, r = (tp / len(pt) if pt else 0.0), (tp / len(gt) if gt else 0.0)
+            f1s.append(2 * p * r / (p + r) if p + r else (1.0 if not gt and not pt else 0.0))
+        return float(np.mean(f1s))
+    tp = fn = fp = 0
+    for page, keep, gold in zip(pages, keeps, golds):
+        t = " ".join(body_text(page, keep).split()).lower()
+        for s in gold["with"]:
+            tp, fn = (tp + 1, fn) if " ".join(s.split()).lower() in t else (tp, fn + 1)
+        for s in gold["without"]:
+            fp += " ".join(s.split()).lower() in t
+    p, r = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def decode(page, prob, threshold, band=0.0):
+    """Body = the lines the model gives at least ``threshold``, in the page's own story
+    (lines after the start of a split-off story stay with that story); within ``band`` of
+    the threshold the rules' verdict stands."""
+    later = [s for cue, s, e in page.runs[1:]]
+    cut = min([s for s in later] + [len(page.blocks)]) if page.runs else len(page.blocks)
+    keep = prob >= threshold
+    if band:
+        unsure = np.abs(prob - threshold) < band
+        keep[unsure] = rules_keep(page)[unsure]
+    keep[cut:] = keep[cut:] & np.array([st == 0 for st in page.story[cut:]], dtype=bool)
+    dup = np.array([lab in ("duplicate", "template") or (lab == "metadata") for lab in page.labels])
+    return keep & ~dup
+
+
+def train(x, y, rounds=ROUNDS, **params):
+    """A model over the labelled lines (label -1: unlabelled, left out)."""
+    import lightgbm
+
+    m = y >= 0
+    return lightgbm.train({**PARAMS, **params}, lightgbm.Dataset(x[m], y[m], feature_name=list(FEATURES)), rounds)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--thresholds", default="0.4,0.5")
+    ap.add_argument("--bands", default="0,0.2,0.3,0.4")
+    ap.add_argument("--cache", help="keep the pages' features in this file between runs (experiments)")
+    a = ap.parse_args()
+    if not (SHARED / "eval").is_dir():
+        sys.exit("train_cleaner: ../shared (the evaluation sets) is not beside this checkout")
+    config = Config(templates=False, dedup=DedupConfig(enabled=False))
+    t = time.time()
+    if a.cache and Path(a.cache).exists():
+        import pickle
+        rows = pickle.loads(Path(a.cache).read_bytes())
+    else:
+        rows = []  # (set, kind, page, x, y, gold, host)
+        for name, items, kind in load_sets():
+            for doc, gold in items:
+                page, x, y = prepare(doc, gold, kind, config)
+                rows.append((name, kind, page, x, y, gold, host(doc.get("url"))))
+        if a.cache:
+            import pickle
+            Path(a.cache).write_bytes(pickle.dumps(rows))
+    print(f"features of {len(rows)} pages in {time.time() - t:.0f}s", file=sys.stderr)
+    # Sites to folds by a stable hash of the host: the same folds on every run and machine.
+    fold_of = {h: int(hashlib.sha256(h.encode()).hexdigest(), 16) % a.folds for h in {r[6] for r in rows}}
+    probs = [None] * len(rows)
+    for k in range(a.folds):
+        tr = [i for i, r in enumerate(rows) if fold_of[r[6]] != k]
+        te = [i for i, r in enumerate(rows) if fold_of[r[6]] == k]
+        model = train(np.vstack([rows[i][3] for i in tr]), np.concatenate([rows[i][4] for i in tr]))
+        for i in te:
+            probs[i] = model.predict(rows[i][3], num_threads=2)
+        print(f"fold {k}: {len(tr)} pages to train, {len(te)} to score", file=sys.stderr)
+    thresholds = [float(x) for x in a.thresholds.split(",")]
+    bands = [float(x) for x in a.bands.split(",")]
+    for name in ("eval", "wide", "snippets"):
+        idx = [i for i, r in enumerate(rows) if r[0] == name]
+        kind = rows[idx[0]][1]
+        pages, golds = [rows[i][2] for i in idx], [rows[i][5] for i in idx]
+        line = [f"{name:9s} rules {score(pages, [rules_keep(p) for p in pages], golds, kind):.4f}"]
+        if kind == "full":
+            line.append(f"labels {score(pages, [rows[i][4] == 1 for i in idx], golds, kind):.4f}")
+        for th in thresholds:
+            for band in bands:
+                keeps = [decode(rows[i][2], probs[i], th, band) for i in idx]
+                line.append(f"{th}±{band} {score(pages, keeps, golds, kind):.4f}")
+        print(" | ".join(line))
+    if not a.no_write:
+        model = train(np.vstack([r[3] for r in rows]), np.concatenate([r[4] for r in rows]))
+        MODEL.parent.mkdir(parents=True, exist_ok=True)
+        MODEL.write_text(model.model_to_string())
+        print(f"wrote {MODEL} ({MODEL.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The learned line labeller: per-line features of a page (its own, its neighbourhood's,
+the page's, and what the rules of newsclean.clean decided), and a gradient-boosted model
+that turns them into the probability that a line belongs to the page's body.
+
+The model is LightGBM's, in its own text format (no pickle), trained by
+``benchmarks/train_cleaner.py`` with folds grouped by site; ``probabilities`` predicts a
+whole batch of lines at once. Not used by the cleaner yet: out of fold it beats the rules
+on eval-wide and eval-snippets but not on eval (see the README), and a model earns its
+place only when it helps on every set.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+
+import numpy as np
+
+from .records import REASONS, Page
+
+KINDS = ("prose", "headline", "meta", "chrome", "other")
+# Window half-widths for the neighbourhood means: the lines just around, a paragraph's
+# worth, a screen's worth.
+WINDOWS = (1, 3, 10)
+OWN = ("log_chars", "words", "stop", "sentence", "caps", "date", "meta", "teaser", "numbered", "prose",
+       "headline", "chrome", "kept", "in_run", "pos", "to_first_kept", "to_last_kept", "bullet", "pipe",
+       "colon_end", "digits", "upper", "link_words")
+WINDOWED = ("log_chars", "stop", "prose", "kept", "chrome", "meta", "headline")
+PAGE = ("n_lines", "mean_log_chars", "kept_share", "prose_share")
+FEATURES = (OWN + tuple(f"reason_{r}" for r in REASONS) + tuple(f"kind_{k}" for k in KINDS)
+            + tuple(f"{w}_mean{k}" for k in WINDOWS for w in WINDOWED) + PAGE)
+
+
+def _window_means(x: np.ndarray, k: int) -> np.ndarray:
+    """Mean of each column over lines i-k..i+k (clipped at the page's ends)."""
+    n = x.shape[0]
+    c = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(x, axis=0)])
+    lo = np.clip(np.arange(n) - k, 0, n)
+    hi = np.clip(np.arange(n) + k + 1, 0, n)
+    return (c[hi] - c[lo]) / (hi - lo)[:, None]
+
+
+def page_features(page: Page, feats: list) -> np.ndarray:
+    """One row per block of ``page``, after the rules labelled it; ``feats`` are the
+    blocks' own features (newsclean.clean.Feat)."""
+    n = len(page.blocks)
+    own = np.zeros((n, len(OWN)), dtype=np.float32)
+    reasons = np.zeros((n, len(REASONS)), dtype=np.float32)
+    kinds = np.zeros((n, len(KINDS)), dtype=np.float32)
+    kept_idx = [i for i, lab in enumerate(page.labels) if lab is None]
+    first = kept_idx[0] if kept_idx else n
+    last = kept_idx[-1] if kept_idx else -1
+    in_run = np.zeros(n, dtype=bool)
+    for cue, s, e in page.runs:
+        in_run[(s if cue is None else cue):e] = True
+    reason_pos = {r: j for j, r in enumerate(REASONS)}
+    kind_pos = {k: j for j, k in enumerate(KINDS)}
+    for i, (b, f) in enumerate(zip(page.blocks, feats)):
+        t = b.text
+        letters = sum(ch.isalpha() for ch in t)
+        own[i] = (math.log1p(f.n_chars), min(f.n_words, 200), f.stop, f.sentence, f.caps, f.date is not None,
+                  f.meta, f.teaser, f.numbered, f.prose, f.headline, f.chrome is not None,
+                  page.labels[i] is None, in_run[i], i / max(n - 1, 1), (i - first) / max(n, 1),
+                  (last - i) / max(n, 1), t[:1] in "•·*▪►-–", "|" in t, t.endswith(":"),
+                  sum(ch.isdigit() for ch in t) / max(len(t), 1),
+                  sum(ch.isupper() for ch in t) / max(letters, 1), f.n_words <= 6 and f.caps >= 0.6)
+        if page.labels[i] is not None:
+            reasons[i, reason_pos.get(page.labels[i], reason_pos["boilerplate"])] = 1
+        if page.kinds:
+            kinds[i, kind_pos.get(page.kinds[i], kind_pos["other"])] = 1
+    cols = [OWN.index(w) for w in WINDOWED]
+    windows = [_window_means(own[:, cols], k) for k in WINDOWS]
+    stats = np.array([math.log1p(n), float(own[:, 0].mean()) if n else 0.0,
+                      len(kept_idx) / max(n, 1), float(own[:, OWN.index("prose")].mean()) if n else 0.0],
+                     dtype=np.float32)
+    return np.hstack([own, reasons, kinds, *windows, np.tile(stats, (n, 1))]).astype(np.float32)
+
+
+class Labeller:
+    """A trained model: ``probabilities(rows)`` → P(body) per line."""
+
+    def __init__(self, model_text: str):
+        import lightgbm
+
+        self.booster = lightgbm.Booster(model_str=model_text)
+        self.hash = hashlib.sha256(model_text.encode()).hexdigest()[:16]
+        names = self.booster.feature_name()
+        if len(names) != len(FEATURES):
+            raise ValueError(f"the labeller model has {len(names)} features, this newsclean computes "
+                             f"{len(FEATURES)}: retrain it (benchmarks/train_cleaner.py)")
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        if rows.shape[0] == 0:
+            return np.zeros(0)
+        return self.booster.predict(rows, num_threads=1)

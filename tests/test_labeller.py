@@ -1,0 +1,58 @@
+"""The line labeller: its features, and the training code kept alive on the project's own
+fixtures (CI does not retrain the shipped model; this trains a tiny one)."""
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from newsclean.extract import split_blocks
+from newsclean.labeller import FEATURES, Labeller, page_features
+from newsclean.records import Page
+
+from .conftest import ROOT
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def fixture_pages():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import train_cleaner
+
+    from newsclean import Config, DedupConfig
+
+    config = Config(templates=False, dedup=DedupConfig(enabled=False))
+    out = []
+    for exp in json.loads((FIXTURES / "pages_expected.json").read_text()):
+        text = (FIXTURES / "pages" / exp["file"]).read_text()
+        gold = {"with": exp["keep"], "without": list(exp["drop"])}
+        page, x, y = train_cleaner.prepare({"id": exp["file"], "text": text, "url": None}, gold, "snippets", config)
+        out.append((page, x, y))
+    return train_cleaner, out
+
+
+def test_features_one_row_per_line_and_named():
+    from newsclean.clean import block_features
+    from newsclean.pipeline import process_page
+    from newsclean import Config
+
+    text = (FIXTURES / "pages" / "harbour_en.txt").read_text()
+    page = Page("h", text, {"path": "p"}, None, None, split_blocks(text))
+    process_page(page, Config(), sign=False)
+    x = page_features(page, block_features(page.blocks)[1])
+    assert x.shape == (len(page.blocks), len(FEATURES)) and np.isfinite(x).all()
+    kept = FEATURES.index("kept")
+    assert x[:, kept].tolist() == [float(lab is None) for lab in page.labels]
+
+
+def test_a_tiny_model_trained_on_the_fixtures_tells_body_from_chrome():
+    pytest.importorskip("lightgbm")
+    train_cleaner, pages = fixture_pages()
+    x = np.vstack([p[1] for p in pages])
+    y = np.concatenate([p[2] for p in pages])
+    assert (y == 1).sum() >= 10 and (y == 0).sum() >= 10  # the fixtures label both kinds
+    model = train_cleaner.train(x, y, rounds=30, min_data_in_leaf=3)
+    labeller = Labeller(model.model_to_string())  # the shipped format: LightGBM's text
+    p = labeller.probabilities(x)
+    assert p[y == 1].mean() > p[y == 0].mean() + 0.3
+    assert len(labeller.hash) == 16
