@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Throughput of the text cleaner (extract → clean → segment) on one core.
+"""Throughput of the text cleaner (extract → clean → segment → the learned labeller) on
+one core, and of the rules alone beside it, in the same run.
 
 Reports MB/s of scraped text, cold (line-feature cache empty) and warm, best of three
-runs, on the shared evaluation pages when they are there and on a generated corpus.
+runs, on the shared evaluation pages (eval/ and eval-wide/'s longer pages) when they are
+there and on a generated corpus.
 
     python benchmarks/bench_clean.py [--docs 3000]
 """
@@ -18,18 +20,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import SHARED, generate  # noqa: E402
 
 from newsclean import Config  # noqa: E402
-from newsclean.clean import clean, features  # noqa: E402
+from newsclean.clean import features  # noqa: E402
 from newsclean.extract import extract  # noqa: E402
+from newsclean.pipeline import process_page  # noqa: E402
 from newsclean.records import Document  # noqa: E402
-from newsclean.segment import segment  # noqa: E402
 
 
 def run(texts: list[str], cfg: Config) -> float:
     t = time.perf_counter()
     for i, text in enumerate(texts):
-        page = extract(Document(str(i), text, "text", {"path": "bench"}), cfg)
-        clean(page, cfg)
-        segment(page, cfg)
+        process_page(extract(Document(str(i), text, "text", {"path": "bench"}), cfg), cfg, sign=False)
     return time.perf_counter() - t
 
 
@@ -51,15 +51,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=3000, help="generated documents")
     a = ap.parse_args()
-    cfg = Config()
-    run(["warm up the stoplists"], cfg)
-    pages = SHARED / "eval" / "pages.jsonl"
-    if pages.is_file():
-        with open(pages, encoding="utf-8") as f:
-            report("shared/eval/pages.jsonl", [json.loads(x)["text"] for x in f], cfg)
-    else:
-        print("(../shared/eval not here: shared pages skipped)")
-    report("generated corpus", [d["text"] for d in generate(a.docs)], cfg)
+    import gzip
+
+    sets = []
+    for name in ("eval/pages.jsonl", "eval-wide/pages.jsonl.gz"):
+        path = SHARED / name
+        if path.is_file():
+            with (gzip.open if name.endswith(".gz") else open)(path, "rt", encoding="utf-8") as f:
+                sets.append((f"shared/{name}", [json.loads(x)["text"] for x in f]))
+        else:
+            print(f"(../shared/{name} not here: skipped)")
+    sets.append(("generated corpus", [d["text"] for d in generate(a.docs)]))
+    for label, cfg in (("rules + labeller", Config()), ("rules alone", Config(labeller=False))):
+        run(["warm up the stoplists and the model"], cfg)
+        print(f"-- {label}")
+        for name, texts in sets:
+            report(name, texts, cfg)
 
 
 if __name__ == "__main__":

@@ -56,3 +56,54 @@ def test_a_tiny_model_trained_on_the_fixtures_tells_body_from_chrome():
     p = labeller.probabilities(x)
     assert p[y == 1].mean() > p[y == 0].mean() + 0.3
     assert len(labeller.hash) == 16
+
+
+def _page(labels, notes=None):
+    from newsclean.records import Block
+
+    blocks = [Block(i * 100, i * 100 + 80, f"line {i} " + "x" * 70) for i in range(len(labels))]
+    page = Page("p", "", {"path": "p"}, None, None, blocks)
+    page.labels = list(labels)
+    page.runs = [(None, 0, len(labels))]
+    return page
+
+
+def test_relabel_follows_the_model_inside_the_pages_own_story():
+    from newsclean import Config
+    from newsclean.labeller import relabel
+
+    page = _page(["navigation", None, None, "duplicate", None, None, "sidebar"])
+    probs = np.array([0.1, 0.2, 0.9, 0.9, 0.3, 0.8, 0.95])
+    changes = relabel(page, probs, Config())
+    # kept by the rules, dropped by the model: named by where they sit; a copy stays a copy
+    assert changes == {1: "navigation", 4: "boilerplate", 6: None}
+
+
+def test_relabel_leaves_a_page_the_model_does_not_know_to_the_rules():
+    from newsclean import Config
+    from newsclean.labeller import relabel
+
+    page = _page([None, None, None, None, "sidebar"])
+    probs = np.array([0.1, 0.1, 0.1, 0.6, 0.9])  # keeps a quarter of the rules' body
+    assert relabel(page, probs, Config()) == {}
+    assert relabel(page, probs, Config(labeller_min_agreement=0.2)) != {}
+
+
+def test_relabel_leaves_later_stories_to_the_segmenter():
+    from newsclean import Config
+    from newsclean.labeller import relabel
+
+    page = _page([None, None, None, None])
+    page.story = [0, 0, 1, 1]  # the segmenter split a story off at line 2
+    assert relabel(page, np.array([0.9, 0.9, 0.0, 0.0]), Config()) == {}
+
+
+def test_the_shipped_model_loads_and_runs():
+    from newsclean import Config, clean_text
+
+    labeller = Labeller.load()
+    assert labeller.booster.num_trees() > 10 and len(labeller.hash) == 16
+    text = (FIXTURES / "pages" / "harbour_en.txt").read_text()
+    [rec, *_] = clean_text(text)
+    assert rec["pipeline"]["labeller"] == labeller.hash
+    assert clean_text(text, config=Config(labeller=False))[0]["pipeline"]["labeller"] is None

@@ -278,7 +278,8 @@ def explain(file, text_field, id_field, url_field, html_field, appended, no_temp
     """Show FILE's page with every removed span marked and its reason.
 
     Each line of the page is printed once: '+' kept (with its story number when a page
-    holds more than one), '-' removed, followed by the reason. The page is cleaned as
+    holds more than one), '-' removed, followed by the reason, then the learned
+    labeller's probability that the line is body (where it ran). The page is cleaned as
     `newsclean clean FILE` would clean it: site templates are counted over all of FILE's
     records (dedup aside)."""
     from .pipeline import explain_page
@@ -303,11 +304,13 @@ def explain(file, text_field, id_field, url_field, html_field, appended, no_temp
     for i, b in enumerate(page.blocks):
         reason = page.labels[i]
         text = b.text
+        # the labeller's P(body), where it ran: what the model made of the line
+        prob = f"{page.probs[i]:.2f} " if page.probs is not None else ""
         if reason is None:
             tag = "+ " + (f"s{page.story[i]}" if len(titles) > 1 else "").ljust(width)
-            click.echo(click.style(f"{tag} | {text}", fg="green"), color=color)
+            click.echo(click.style(f"{tag} {prob}| {text}", fg="green"), color=color)
         else:
-            click.echo(click.style(f"- {reason.ljust(width)} | {text}", fg="red", dim=True), color=color)
+            click.echo(click.style(f"- {reason.ljust(width)} {prob}| {text}", fg="red", dim=True), color=color)
 
 
 if __name__ == "__main__":

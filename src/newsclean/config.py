@@ -63,6 +63,16 @@ class Config:
     # share of a page's prose characters, its prose lines stay (see newsclean.templates).
     template_min_body_left: float = 0.1
     inpage_dedup: bool = True
+    # The learned line labeller (newsclean.labeller) decides the page's own story on the
+    # text path. 0.5: the model's own decision boundary. 0.3: below that share of the
+    # rules' body kept by the model, the page is one it does not know (out of fold this
+    # spares eval/ the model's few collapses and costs eval-wide/ and eval-snippets/ little).
+    labeller: bool = True
+    labeller_threshold: float = 0.5
+    labeller_min_agreement: float = 0.3
+    # A link to another story that the rules found inside the body run stays removed
+    # unless the model gives it this much: the rules saw what it echoes, the model did not.
+    labeller_sure: float = 0.85
     # The HTML path is trafilatura with its defaults and comments off: favor_precision
     # scored higher on eval/ (where it was picked) and lower on eval-wide/ and
     # eval-snippets/. The text cleaner on top of trafilatura's text (html_cleaner) was

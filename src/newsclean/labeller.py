@@ -3,19 +3,23 @@ the page's, and what the rules of newsclean.clean decided), and a gradient-boost
 that turns them into the probability that a line belongs to the page's body.
 
 The model is LightGBM's, in its own text format (no pickle), trained by
-``benchmarks/train_cleaner.py`` with folds grouped by site; ``probabilities`` predicts a
-whole batch of lines at once. Not used by the cleaner yet: out of fold it beats the rules
-on eval-wide and eval-snippets but not on eval (see the README), and a model earns its
-place only when it helps on every set.
+``benchmarks/train_cleaner.py`` with folds grouped by site and shipped in the package
+(``models/labeller.txt``; ``Labeller.load()``). ``label`` runs after the rules
+(newsclean.clean) and the segmenter, and ``relabel`` is its decoding step: the lines of
+the page's own story the model gives at least ``labeller_threshold`` are body, the others
+not — unless the model keeps less than ``labeller_min_agreement`` of what the rules keep,
+where the page is one the model does not know and the rules stand.
 """
 from __future__ import annotations
 
 import hashlib
 import math
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
-from .records import REASONS, Page
+from .records import BOILERPLATE, DUPLICATE, METADATA, NAVIGATION, REASONS, RELATED, SIDEBAR, TEMPLATE, Page, normalize_ws
 
 KINDS = ("prose", "headline", "meta", "chrome", "other")
 # Window half-widths for the neighbourhood means: the lines just around, a paragraph's
@@ -75,6 +79,65 @@ def page_features(page: Page, feats: list) -> np.ndarray:
     return np.hstack([own, reasons, kinds, *windows, np.tile(stats, (n, 1))]).astype(np.float32)
 
 
+# What the model never overrides: a copy of a line kept above, a site's template, a
+# date, byline or the headline lifted into the record (metadata). Inside the rules' body
+# run, a link to another story (the rules saw what the line echoes, or a list of
+# headlines) is overridden only when the model is sure (Config.labeller_sure).
+_FIRM = (DUPLICATE, TEMPLATE, METADATA)
+
+
+def relabel(page: Page, probs: np.ndarray, config) -> dict[int, str | None]:
+    """The model's changes to the labels of the page's own story (story 0: the stories
+    the segmenter split off are its and the rules' call), block → new label (None: kept)."""
+    own = np.array([k == 0 for k in page.story], dtype=bool)
+    sizes = np.array([len(b.text) for b in page.blocks], dtype=float)
+    rules = np.array([lab is None for lab in page.labels], dtype=bool) & own
+    in_run = np.zeros(len(page.blocks), dtype=bool)
+    for cue, s, e in page.runs:
+        in_run[(s if cue is None else cue):e] = True
+    firm = np.array([lab in _FIRM or (lab == RELATED and in_run[i] and probs[i] < config.labeller_sure)
+                     for i, lab in enumerate(page.labels)], dtype=bool)
+    model = (probs >= config.labeller_threshold) & ~firm & own
+    ruled = float((sizes * rules).sum())
+    if ruled > 0 and float((sizes * (rules & model)).sum()) < config.labeller_min_agreement * ruled:
+        return {}
+    kept = np.flatnonzero(model)
+    first, last = (int(kept[0]), int(kept[-1])) if kept.size else (len(own), -1)
+    out: dict[int, str | None] = {}
+    seen: dict[str, int] = {}  # a line kept once is not kept again (a block printed twice)
+    for i in np.flatnonzero(own):
+        i = int(i)
+        if model[i]:
+            norm = normalize_ws(page.blocks[i].text).casefold()
+            if norm in seen:
+                out[i] = DUPLICATE
+                continue
+            seen[norm] = i
+            if not rules[i]:
+                out[i] = None
+        elif rules[i]:
+            out[i] = NAVIGATION if i < first else SIDEBAR if i > last else BOILERPLATE
+    return out
+
+
+def label(page: Page, labeller: "Labeller", config) -> None:
+    """The learned step of cleaning, after the rules and the segmenter: the model's
+    verdict on every line of the page's own story."""
+    from .clean import block_features
+
+    if not page.blocks:
+        return
+    probs = labeller.probabilities(page_features(page, block_features(page.blocks)[1]))
+    for i, reason in sorted(relabel(page, probs, config).items()):
+        page.labels[i] = reason
+        page.notes[i] = None
+        if reason == DUPLICATE:  # name the span it repeats, as the rules' copies do
+            norm = normalize_ws(page.blocks[i].text).casefold()
+            j = next(k for k in range(i) if normalize_ws(page.blocks[k].text).casefold() == norm)
+            page.notes[i] = {"of": [page.blocks[j].start, page.blocks[j].end]}
+    page.probs = probs
+
+
 class Labeller:
     """A trained model: ``probabilities(rows)`` → P(body) per line."""
 
@@ -87,6 +150,12 @@ class Labeller:
         if len(names) != len(FEATURES):
             raise ValueError(f"the labeller model has {len(names)} features, this newsclean computes "
                              f"{len(FEATURES)}: retrain it (benchmarks/train_cleaner.py)")
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def load(cls) -> "Labeller":
+        """The model shipped in the package."""
+        return cls(resources.files("newsclean").joinpath("models/labeller.txt").read_text())
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         if rows.shape[0] == 0:

@@ -29,6 +29,7 @@ from .config import SCHEMA_VERSION, Config
 from .errors import RunError
 from .dedup import Deduper, band_keys, sketch_many
 from .extract import extract, extract_text, to_page
+from .labeller import Labeller, label
 from .records import ERROR, Document, Extracted, Page, Reject, Story, story_record
 from .read import url_problem
 from .segment import segment, stories
@@ -130,8 +131,12 @@ class Cut:
     seconds: dict[str, float]
 
 
-def process_page(page: Page, config: Config, sign: bool = True) -> Cut:
-    """clean → segment → signatures for one page (pure: no corpus state)."""
+def process_page(page: Page, config: Config, sign: bool = True, labeller=None) -> Cut:
+    """clean → segment → signatures for one page (pure: no corpus state). ``labeller``:
+    a trained newsclean.labeller.Labeller (default: the shipped one, when
+    ``config.labeller``)."""
+    if labeller is None and config.labeller:
+        labeller = Labeller.load()
     t0 = time.perf_counter()
     # What an extractor that saw the DOM chose is kept as it is, unless the cleaner is
     # asked to run on it (Config.html_cleaner): on the shared sets it cost recall there.
@@ -141,6 +146,8 @@ def process_page(page: Page, config: Config, sign: bool = True) -> Cut:
     t1 = time.perf_counter()
     if not passthrough:
         segment(page, config)
+        if labeller is not None:
+            label(page, labeller, config)
     every = stories(page, config)
     cut = [s for s in every if s.text]
     orphans = [r for s in every if not s.text for r in s.removed]
@@ -238,7 +245,7 @@ class Pipeline:
         self.work: Work | None = None
         self._resume = False
         self._units = 0
-        self.pipeline_info = {"version": __version__, "schema": SCHEMA_VERSION, "config": self.config.hash()}
+        self.pipeline_info = _pipeline_info(self.config)
 
     # -- parallel map, ordered -------------------------------------------------------
     def _pool(self, templates: TemplateCounter | None):
@@ -455,6 +462,7 @@ class Pipeline:
         return {
             "newsclean": __version__, "schema": SCHEMA_VERSION,
             "config": self.config.to_dict(), "config_hash": self.config.hash(), "jobs": self.jobs,
+            "labeller": self.pipeline_info["labeller"],
             "versions": {"python": platform.python_version(), "datasketch": datasketch.__version__,
                          "trafilatura": trafilatura.__version__, "numpy": np.__version__},
             "counts": {"documents": st.documents, "stories": st.stories, "clean": st.clean,
@@ -475,6 +483,13 @@ class Pipeline:
                          "clean": self.work.reused["clean"], "stale": self.work.stale}
                         if self._resume and self.work is not None else None),
         }
+
+
+def _pipeline_info(config: Config) -> dict:
+    """What made a record: newsclean's version, the schema, the config's hash, and the
+    hash of the labeller model (the config names no model file, so it says which)."""
+    return {"version": __version__, "schema": SCHEMA_VERSION, "config": config.hash(),
+            "labeller": Labeller.load().hash if config.labeller else None}
 
 
 def explain_page(items: Iterable[Document | Reject], doc_id: str | None, config: Config) -> tuple[Page, Cut] | Reject | None:
@@ -528,5 +543,4 @@ def clean_text(text: str, doc_id: str = "text", url: str | None = None, config: 
               "format": "html" if html else "text"}
     doc = Document(doc_id, text, "html" if html else "text", source, url=url)
     cut = process_page(extract(doc, config), config)
-    info = {"version": __version__, "schema": SCHEMA_VERSION, "config": config.hash()}
-    return [story_record(s, info) for s in cut.stories]
+    return [story_record(s, _pipeline_info(config)) for s in cut.stories]

@@ -124,6 +124,7 @@ class Page:
     runs: list[tuple[int | None, int, int]] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     lang: str = "English"
+    probs: Any = None  # the labeller's P(body) per block, when it ran (for explain)
 
     def __post_init__(self) -> None:
         n = len(self.blocks)
