@@ -50,6 +50,7 @@ def report(name: str, texts: list[str], cfg: Config, repeat: int = 3) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=3000, help="generated documents")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each, the best reported")
     a = ap.parse_args()
     import gzip
 
@@ -66,7 +67,7 @@ def main() -> None:
         run(["warm up the stoplists and the model"], cfg)
         print(f"-- {label}")
         for name, texts in sets:
-            report(name, texts, cfg)
+            report(name, texts, cfg, a.repeat)
 
 
 if __name__ == "__main__":
