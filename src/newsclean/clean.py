@@ -341,11 +341,13 @@ def block_features(blocks) -> tuple[str, list[Feat], list[float]]:
     return lang, feats, share
 
 
-def clean(page: Page, config: Config) -> None:
+def clean(page: Page, config: Config, block_feats=None) -> None:
+    """Label every block of ``page`` by the rules. ``block_feats``: block_features of its
+    blocks, when the caller has them already."""
     blocks = page.blocks
     if not blocks:
         return
-    lang, feats, share = block_features(blocks)
+    lang, feats, share = block_feats or block_features(blocks)
     stoplist = stopwords_of(lang)
     extracted = bool(page.source.get("extractor"))
     repeats = find_repeats([b.text for b in blocks], [not f.chrome and not f.meta for f in feats],

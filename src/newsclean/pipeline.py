@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .clean import clean
+from .clean import block_features, clean
 from .config import SCHEMA_VERSION, Config
 from .errors import RunError
 from .dedup import Deduper, band_keys, sketch_many
@@ -142,12 +142,13 @@ def process_page(page: Page, config: Config, sign: bool = True, labeller=None) -
     # asked to run on it (Config.html_cleaner): on the shared sets it cost recall there.
     passthrough = bool(page.source.get("extractor")) and not config.html_cleaner
     if not passthrough:
-        clean(page, config)
+        bf = block_features(page.blocks) if page.blocks else None
+        clean(page, config, bf)
     t1 = time.perf_counter()
     if not passthrough:
         segment(page, config)
-        if labeller is not None:
-            label(page, labeller, config)
+        if labeller is not None and bf is not None:
+            label(page, labeller, config, bf[1])
     every = stories(page, config)
     cut = [s for s in every if s.text]
     orphans = [r for s in every if not s.text for r in s.removed]
