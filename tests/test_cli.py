@@ -211,10 +211,10 @@ def test_a_document_the_cleaner_fails_on_is_rejected_and_the_run_goes_on(tmp_pat
 
     real = pipeline.clean
 
-    def failing(page, config):
+    def failing(page, config, *rest):
         if page.doc_id.startswith("001_"):
             raise IndexError("list index out of range")
-        return real(page, config)
+        return real(page, config, *rest)
 
     monkeypatch.setattr(pipeline, "clean", failing)
     res = run("clean", str(SEEDS), "-o", str(tmp_path), "-j", "1")
