@@ -198,7 +198,6 @@ def main():
     print(f"features of {len(rows)} pages in {time.time() - t:.0f}s", file=sys.stderr)
     # Sites to folds by a stable hash of the host: the same folds on every run and machine.
     fold_of = {h: int(hashlib.sha256(h.encode()).hexdigest(), 16) % a.folds for h in {r[6] for r in rows}}
-    docs = {r[2].doc_id: r[7] for r in rows}
     rules_cfg = dataclasses.replace(config, labeller=False)
     texts_rules = {i: story0(r[7], rules_cfg, None) for i, r in enumerate(rows)}
     texts_model = {}
