@@ -97,13 +97,14 @@ def main() -> None:
 @main.command(epilog=EPILOG)
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", "outdir", default="output", show_default=True,
-              help="Output folder (clean.jsonl, duplicates.jsonl, rejects.jsonl, report.json), or - for clean records on stdout.")
+              help="Output folder (clean.jsonl, duplicates.jsonl, rejects.jsonl, report.json, manifest.json; "
+                   "committed as one set), or - for clean records on stdout.")
 @_input_options
 @click.option("--no-dedup", is_flag=True, help="Skip corpus near-duplicate detection (with --no-templates too, records stream out as they come).")
 @click.option("--index", "index_path", default=None,
               help="Persistent dedup index: a SQLite file path, or redis://host:port/db. New documents are deduplicated against everything seen before.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Worker processes; 0 = all cores. Output is identical at any -j.")
+              help="Worker processes; 0 = all cores (more than the cores is capped). Output is identical at any -j.")
 @click.option("--strict", is_flag=True,
               help="Stop (exit 1, nothing written) at the first reject of any kind — a bad input, a page with no "
                    "body left, a page the cleaner failed on — instead of writing it to rejects.jsonl.")
