@@ -389,8 +389,7 @@ class Pipeline:
         # Templates need every page's lines counted before any page is cleaned: extracted
         # texts wait in the work folder, and the cleaning workers start (and, forked,
         # inherit the counts) only once the counting is done.
-        counter = (TemplateCounter(cfg.template_min_docs, cfg.template_min_share, cfg.template_min_body_left)
-                   if cfg.templates else None)
+        counter = TemplateCounter.for_config(cfg)
         sigs = self._extract_units(items, work, counter)
         if counter is not None:
             self.stats.templates = {"sites": len(counter.docs), "pages": sum(counter.docs.values()),
@@ -497,8 +496,7 @@ def explain_page(items: Iterable[Document | Reject], doc_id: str | None, config:
     """One document of ``items`` (the first, or the one with ``doc_id``) cleaned as a run
     over ``items`` would clean it — site templates counted over all of them, dedup aside —
     with its labelled page. A Reject when that document is one; None when there is none."""
-    counter = (TemplateCounter(config.template_min_docs, config.template_min_share, config.template_min_body_left)
-               if config.templates else None)
+    counter = TemplateCounter.for_config(config)
     chosen = None
     for it in items:
         mine = chosen is None and (doc_id is None or it.doc_id == doc_id)

@@ -58,6 +58,13 @@ class TemplateCounter:
         self.seen: dict[str, set[int]] = {}  # page keys counted, per site
         self.copies = 0  # documents not counted: a page seen before
 
+    @classmethod
+    def for_config(cls, config) -> "TemplateCounter | None":
+        """The counter a run with ``config`` uses, or None when templates are off."""
+        if not config.templates:
+            return None
+        return cls(config.template_min_docs, config.template_min_share, config.template_min_body_left)
+
     def observe(self, site: str | None, hashes: set[int], keys: Sequence[int] = ()) -> bool:
         """Count one document's distinct line hashes; False when it is a page already
         counted (a re-crawl, a copy under another name), which adds nothing."""
