@@ -95,9 +95,7 @@ def bench_stages(docs: list[dict]) -> list[str]:
     bodies = []
     for d in docs:
         page = extract(Document(d["id"], d["text"], "text", {"path": "bench"}, url=d["url"]), cfg)
-        clean(page, cfg)
-        segment(page, cfg)
-        bodies += [s.text for s in stories(page, cfg) if s.text]
+        bodies += [s.text for s in stories(segment(clean(page, cfg), cfg), cfg) if s.text]
     row("clean (extract+clean+segment)", len(docs), mb, time.perf_counter() - t)
     bmb = sum(len(x.encode()) for x in bodies) / 1e6
     print(f"  ({len(bodies)} stories, mean {1e6 * bmb / max(1, len(bodies)):.0f} bytes of clean text)")

@@ -38,7 +38,7 @@ from newsclean import Config, DedupConfig  # noqa: E402
 from newsclean.clean import block_features  # noqa: E402
 from newsclean.extract import split_blocks  # noqa: E402
 from newsclean.labeller import FEATURES, Labeller, page_features  # noqa: E402
-from newsclean.pipeline import process_page  # noqa: E402
+from newsclean.pipeline import label_page, process_page  # noqa: E402
 from newsclean.records import Page  # noqa: E402
 
 TOKEN = re.compile(r"\w+")
@@ -121,9 +121,9 @@ def prepare(doc, gold, kind, config):
     sees at run time: after them, before any model), and the gold labels of one page."""
     text = doc["text"]
     page = Page(doc["id"], text, {"path": "train"}, doc.get("url"), None, split_blocks(text))
-    process_page(page, dataclasses.replace(config, labeller=False), sign=False)
+    labelled = label_page(page, dataclasses.replace(config, labeller=False))
     _, feats, _ = block_features(page.blocks)
-    x = page_features(page, feats)
+    x = page_features(labelled, feats)
     y = full_labels(page.blocks, gold["stories"][0]) if kind == "full" else snippet_labels(page.blocks, gold)
     return page, x, y
 

@@ -20,8 +20,7 @@ EXPECTED = json.loads((FIXTURES / "pages_expected.json").read_text(encoding="utf
 
 def labelled(path: Path):
     page = extract(Document(path.stem, path.read_text(encoding="utf-8"), "text", {"path": str(path)}), Config())
-    clean(page, Config())
-    return page
+    return clean(page, Config())
 
 
 def line_label(page, prefix):
@@ -150,8 +149,7 @@ def test_html_path_cleans_extracted_text():
                                                  ("Wednesday", "dredging", "autumn"), ("Thursday", "costs", "winter"),
                                                  ("Friday", "jobs", "March"), ("Saturday", "berths", "April")])
             + "<p>Photo: Port Authority</p></article><footer>© 2021 Herald</footer></body></html>")
-    page = extract(Document("h", html, "html", {"path": "h.html"}), Config())
-    clean(page, Config())
+    page = clean(extract(Document("h", html, "html", {"path": "h.html"}), Config()), Config())
     assert page.source["extractor"] == "trafilatura"
     kept = [b.text for i, b in enumerate(page.blocks) if page.labels[i] is None]
     assert len(kept) == 6 and all(t.startswith("The council approved") for t in kept)

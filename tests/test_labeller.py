@@ -8,7 +8,7 @@ import pytest
 
 from newsclean.extract import split_blocks
 from newsclean.labeller import FEATURES, Labeller, page_features
-from newsclean.records import Page
+from newsclean.records import Labelling, Page
 
 from .conftest import ROOT
 
@@ -33,12 +33,11 @@ def fixture_pages():
 
 def test_features_one_row_per_line_and_named():
     from newsclean.clean import block_features
-    from newsclean.pipeline import process_page
+    from newsclean.pipeline import label_page
     from newsclean import Config
 
     text = (FIXTURES / "pages" / "harbour_en.txt").read_text()
-    page = Page("h", text, {"path": "p"}, None, None, split_blocks(text))
-    process_page(page, Config(), sign=False)
+    page = label_page(Page("h", text, {"path": "p"}, None, None, split_blocks(text)), Config(labeller=False))
     x = page_features(page, block_features(page.blocks)[1])
     assert x.shape == (len(page.blocks), len(FEATURES)) and np.isfinite(x).all()
     kept = FEATURES.index("kept")
@@ -62,10 +61,8 @@ def _page(labels, notes=None):
     from newsclean.records import Block
 
     blocks = [Block(i * 100, i * 100 + 80, f"line {i} " + "x" * 70) for i in range(len(labels))]
-    page = Page("p", "", {"path": "p"}, None, None, blocks)
-    page.labels = list(labels)
-    page.runs = [(None, 0, len(labels))]
-    return page
+    return Labelling(Page("p", "", {"path": "p"}, None, None, blocks), labels=list(labels),
+                     runs=[(None, 0, len(labels))])
 
 
 def test_relabel_follows_the_model_inside_the_pages_own_story():

@@ -19,21 +19,20 @@ The headline (also where printed twice) and the date are lifted into the record.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
-from urllib.parse import urlsplit
 
 import regex
 
 from .config import Config
-from .language import WORD_RE, block_language, foreign, language_hits, page_language, stopwords_of
+from .language import block_language, foreign, language_hits, page_language, stopwords_of
 from .lexicon import AUTHOR_BIO_RE, COMMENTER_RE, META_PREFIX_RE, RELATIVE_TIME_RE, TIME_RE, chrome_reason, parse_date
 from .passages import find_repeats
 from .records import (BOILERPLATE, COMMENTS, DUPLICATE, FOOTER, METADATA, NAVIGATION, NEWSLETTER, RELATED,
-                      SIDEBAR, TEMPLATE, Page, normalize_ws)
+                      SIDEBAR, TEMPLATE, Labelling, Page, normalize_ws)
+from .text import DATELINE_RE, block_words, subject_said, url_subject
 
 # Chinese and Japanese write no spaces: each ideograph or kana counts as half a word, and
 # particles and sentence punctuation stand in for stopwords.
@@ -43,8 +42,6 @@ _CJK_FUNCTION = regex.compile(r"[のはがをにでとたてしもな的了是�
 _SENTENCE_END = regex.compile(r"""[.!?。！？…:;]["'”’»)\]]*\s*$|[.!?]\s*\[\d+\]$""")
 _ELLIPSIS_END = regex.compile(r"(\.\.\.|…)\s*$")
 _BULLET = regex.compile(r"^[•·*▪►◦‣–-]\s")
-# "ISLAMABAD:", "BERLIN --", "BUFFALO, N.Y. —": the dateline that opens a wire story.
-DATELINE_RE = re.compile(r"^[A-Z][A-Z .'’-]{2,30}(,\s*[A-Z][\w .'’-]{1,25})?\s*(\([A-Za-z. ]{2,20}\)\s*)?(:|--|—|–)\s")
 _NUMBERED = re.compile(r"\(?\d{1,2}[).:]\s+\S")
 # "Say Cheese? Top 3 Cheese ShopsWondering where…": a teaser whose headline was glued to it.
 _GLUED_HEADLINE = regex.compile(r"^(\p{Lu}\S*\s+){2,14}?\S*\p{Ll}{2}[?!]?\p{Lu}\p{Ll}+\s", regex.V1)
@@ -85,11 +82,6 @@ class Feat:
 
 def ends_sentence(text: str) -> bool:
     return _SENTENCE_END.search(text[-10:]) is not None
-
-
-def block_words(text: str) -> list[str]:
-    """Words as written (case kept: capitalisation is a feature)."""
-    return WORD_RE.findall(text)
 
 
 def is_meta(text: str, words: list[str], date: str | None) -> bool:
@@ -218,43 +210,6 @@ def best_run(scores: list[float]) -> tuple[int, int]:
 
 
 # -- title and date ---------------------------------------------------------------------------
-_SLUG_NOISE = {"html", "htm", "php", "aspx", "shtml", "index", "article", "articles", "story", "stories", "news"}
-
-
-def slug_words(url: str | None) -> set[str]:
-    """The words of a URL's most wordy path segment ("…/city-council-approves-harbour-plan/")."""
-    if not url:
-        return set()
-    try:
-        path = urlsplit(url).path
-    except ValueError:  # a malformed URL says nothing about the page
-        return set()
-    segs = [re.split(r"[-_+.]+", seg.lower()) for seg in path.split("/")]
-    best = max(segs, key=lambda ws: sum(1 for w in ws if w.isalpha() and len(w) > 2), default=[])
-    return {w for w in best if w.isalpha() and len(w) > 2} - _SLUG_NOISE
-
-
-def stems(words) -> set[str]:
-    """Accent-free five-letter stems: "Calendário" says "calendario", "shutoffs" "shutoff"."""
-    return {(w if w.isascii() else _strip_accents(w))[:5] for w in {w.casefold() for w in words}}
-
-
-def _strip_accents(w: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
-
-
-def url_subject(url: str | None) -> set[str]:
-    """What the page's URL says it is about, as stems of its slug's words."""
-    return stems(slug_words(url))
-
-
-def subject_said(subject: set[str], texts) -> float:
-    """The share of the subject's stems that the texts mention."""
-    if not subject:
-        return 0.0
-    return len(subject & stems(w for t in texts for w in WORD_RE.findall(t))) / len(subject)
-
-
 # Lines of the page's own (a table, a list) between its headline and another story's: fewer
 # are a byline and a share bar.
 OWN_CONTENT = 8
@@ -341,12 +296,13 @@ def block_features(blocks) -> tuple[str, list[Feat], list[float]]:
     return lang, feats, share
 
 
-def clean(page: Page, config: Config, block_feats=None) -> None:
-    """Label every block of ``page`` by the rules. ``block_feats``: block_features of its
+def clean(page: Page, config: Config, block_feats=None) -> Labelling:
+    """Every block of ``page`` labelled by the rules. ``block_feats``: block_features of its
     blocks, when the caller has them already."""
     blocks = page.blocks
+    lab = Labelling.of(page)
     if not blocks:
-        return
+        return lab
     lang, feats, share = block_feats or block_features(blocks)
     stoplist = stopwords_of(lang)
     extracted = bool(page.source.get("extractor"))
@@ -377,14 +333,14 @@ def clean(page: Page, config: Config, block_feats=None) -> None:
         first_prose = next((i for i in range(start, end) if feats[i].prose), start)
     title_norm = None
     if ti is not None:
-        if not page.title:
-            page.title = normalize_ws(blocks[ti].text)
+        if not lab.title:
+            lab.title = normalize_ws(blocks[ti].text)
         title_norm = normalize_ws(blocks[ti].text).casefold()
-    if not page.date:
+    if not lab.date:
         lo = ti if ti is not None else 0
         for i in list(range(lo, first_prose + 1)) + list(range(0, lo)):
             if i < n and feats[i].meta and feats[i].date:
-                page.date = feats[i].date
+                lab.date = feats[i].date
                 break
 
     runs: list[tuple[int | None, int, int]] = [(None, start, end)] + ([other_run] if other_run else [])
@@ -394,9 +350,9 @@ def clean(page: Page, config: Config, block_feats=None) -> None:
     for k, (cue, s, e) in enumerate(runs):
         for i in range(s if cue is None else cue, e):
             run_of[i] = k
-    page.runs = runs
-    page.lang = lang
-    page.kinds = [("chrome" if f.chrome or i in page.template else "meta" if f.meta else "prose" if f.prose
+    lab.runs = runs
+    lab.lang = lang
+    lab.kinds = [("chrome" if f.chrome or i in page.template else "meta" if f.meta else "prose" if f.prose
                    else "headline" if f.headline else "other") for i, f in enumerate(feats)]
 
     listed: set[int] = set()
@@ -406,41 +362,41 @@ def clean(page: Page, config: Config, block_feats=None) -> None:
     marker = None
     for i, (b, f) in enumerate(zip(blocks, feats)):
         if i in page.template:
-            page.remove(i, TEMPLATE)
+            lab.remove(i, TEMPLATE)
             continue
         if title_norm is not None and norms[i] == title_norm:
-            page.remove(i, METADATA, what="title")
+            lab.remove(i, METADATA, what="title")
             continue
         if f.chrome:
             if f.chrome in SECTION_MARKERS and i >= first_prose:
                 marker = f.chrome
-            page.remove(i, f.chrome)
+            lab.remove(i, f.chrome)
             continue
         if f.meta:
-            page.remove(i, METADATA)
+            lab.remove(i, METADATA)
             continue
-        if i in repeats and page.labels[repeats[i]] is None:
+        if i in repeats and lab.labels[repeats[i]] is None:
             src = blocks[repeats[i]]
-            page.remove(i, DUPLICATE, of=[src.start, src.end])
+            lab.remove(i, DUPLICATE, of=[src.start, src.end])
             continue
         if i < start:
-            page.remove(i, NAVIGATION if not f.prose else BOILERPLATE)
+            lab.remove(i, NAVIGATION if not f.prose else BOILERPLATE)
             continue
         k = run_of[i]
         if k < 0:
             # A lone headline right under a body is a link to another story; further
             # down, unmarked chrome is the page's sidebar.
-            page.remove(i, marker or (RELATED if run_of[i - 1] >= 0 and f.headline else SIDEBAR))
+            lab.remove(i, marker or (RELATED if run_of[i - 1] >= 0 and f.headline else SIDEBAR))
             continue
         if runs[k][0] is not None and i < runs[k][1]:
             continue  # the head of a later story (its headline, date): the segmenter's call
         run_start, run_end = runs[k][1], runs[k][2]
         # Inside a body run.
         if i in listed:
-            page.remove(i, RELATED)
+            lab.remove(i, RELATED)
             continue
         if f.teaser and (not f.prose or _glued(b.text, f.n_words)):
-            page.remove(i, SIDEBAR)
+            lab.remove(i, SIDEBAR)
             continue
         if f.headline and 6 <= f.n_words <= 16 and not _BULLET.match(b.text) and _isolated_headline(i, feats, run_start, run_end):
             # A subhead announces what follows; a link to another story echoes what came before.
@@ -450,11 +406,12 @@ def clean(page: Page, config: Config, block_feats=None) -> None:
             after = _overlap(own, block_words(blocks[nxt].text), stoplist) if nxt is not None else 0
             before = _overlap(own, block_words(blocks[prv].text), stoplist) if prv is not None else 0
             if after < 2 or after < before:
-                page.remove(i, RELATED)
+                lab.remove(i, RELATED)
                 continue
-    label_copies(page, repeats)
-    if all(lab is not None for lab in page.labels):
-        rescue(page, feats)
+    label_copies(lab, repeats)
+    if all(lab is not None for lab in lab.labels):
+        rescue(lab, feats)
+    return lab
 
 
 def story_cue(blocks, feats: list[Feat], lo: int, start: int) -> int | None:
@@ -513,7 +470,7 @@ def later_runs(scores: list[float], feats: list[Feat], blocks, after: int, limit
     return out
 
 
-def label_copies(page: Page, repeats: dict[int, int]) -> None:
+def label_copies(page: Labelling, repeats: dict[int, int]) -> None:
     """The first kept occurrence of a passage stays; later kept copies leave as duplicates,
     naming the span they repeat. (A removed original, a teaser say, passes the role on.)"""
     first_kept: dict[int, int] = {}
@@ -528,7 +485,7 @@ def label_copies(page: Page, repeats: dict[int, int]) -> None:
             first_kept[group] = i
 
 
-def rescue(page: Page, feats: list[Feat]) -> None:
+def rescue(page: Labelling, feats: list[Feat]) -> None:
     """When every block was judged chrome, keep the longest stretch of blocks that only
     the page-level judgement removed: a thin page is better kept than lost."""
     soft = {NAVIGATION, BOILERPLATE, SIDEBAR, RELATED}

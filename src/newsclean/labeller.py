@@ -20,7 +20,7 @@ from importlib import resources
 import numpy as np
 import regex
 
-from .records import BOILERPLATE, DUPLICATE, METADATA, NAVIGATION, REASONS, RELATED, SIDEBAR, TEMPLATE, Page, normalize_ws
+from .records import BOILERPLATE, DUPLICATE, METADATA, NAVIGATION, REASONS, RELATED, SIDEBAR, TEMPLATE, Labelling, normalize_ws
 
 KINDS = ("prose", "headline", "meta", "chrome", "other")
 # Window half-widths for the neighbourhood means: the lines just around, a paragraph's
@@ -49,8 +49,8 @@ def _window_means(x: np.ndarray, k: int) -> np.ndarray:
     return (c[hi] - c[lo]) / (hi - lo)[:, None]
 
 
-def page_features(page: Page, feats: list) -> np.ndarray:
-    """One row per block of ``page``, after the rules labelled it; ``feats`` are the
+def page_features(page: Labelling, feats: list) -> np.ndarray:
+    """One row per block of a page, as the rules and the segmenter labelled it; ``feats`` are the
     blocks' own features (newsclean.clean.Feat)."""
     n = len(page.blocks)
     own = np.zeros((n, len(OWN)), dtype=np.float32)
@@ -94,7 +94,7 @@ def page_features(page: Page, feats: list) -> np.ndarray:
 _FIRM = (DUPLICATE, TEMPLATE, METADATA)
 
 
-def relabel(page: Page, probs: np.ndarray, config) -> dict[int, str | None]:
+def relabel(page: Labelling, probs: np.ndarray, config) -> dict[int, str | None]:
     """The model's changes to the labels of the page's own story (story 0: the stories
     the segmenter split off are its and the rules' call), block → new label (None: kept)."""
     own = np.array([k == 0 for k in page.story], dtype=bool)
@@ -128,25 +128,27 @@ def relabel(page: Page, probs: np.ndarray, config) -> dict[int, str | None]:
     return out
 
 
-def label(page: Page, labeller: "Labeller", config, feats: list) -> None:
+def label(segmented: Labelling, labeller: "Labeller", config, feats: list) -> Labelling:
     """The learned step of cleaning, after the rules and the segmenter: the model's
     verdict on every line of the page's own story. ``feats``: the blocks' own features
     (newsclean.clean.block_features, as the rules saw them)."""
-    if not page.blocks:
-        return
-    probs = labeller.probabilities(page_features(page, feats))
-    changes = relabel(page, probs, config)
+    out = segmented.evolve()
+    if not out.blocks:
+        return out
+    probs = labeller.probabilities(page_features(segmented, feats))
+    changes = relabel(segmented, probs, config)
     first: dict[str, int] = {}
     if DUPLICATE in changes.values():
-        for k, b in enumerate(page.blocks):
+        for k, b in enumerate(out.blocks):
             first.setdefault(normalize_ws(b.text).casefold(), k)
     for i, reason in sorted(changes.items()):
-        page.labels[i] = reason
-        page.notes[i] = None
+        out.labels[i] = reason
+        out.notes[i] = None
         if reason == DUPLICATE:  # name the span it repeats, as the rules' copies do
-            j = first[normalize_ws(page.blocks[i].text).casefold()]
-            page.notes[i] = {"of": [page.blocks[j].start, page.blocks[j].end]}
-    page.probs = probs
+            j = first[normalize_ws(out.blocks[i].text).casefold()]
+            out.notes[i] = {"of": [out.blocks[j].start, out.blocks[j].end]}
+    out.probs = probs
+    return out
 
 
 class Labeller:

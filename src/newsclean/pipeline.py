@@ -17,7 +17,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from typing import Any
 
@@ -30,7 +30,7 @@ from .errors import RunError
 from .dedup import Deduper, band_keys, sketch_many
 from .extract import extract, extract_text, to_page
 from .labeller import Labeller, label
-from .records import ERROR, Document, Extracted, Page, Reject, Story, story_record
+from .records import ERROR, Document, Extracted, Labelling, Page, Reject, Story, story_record
 from .read import url_problem
 from .segment import segment, stories
 from .templates import TemplateCounter, line_hash, page_keys
@@ -131,25 +131,33 @@ class Cut:
     seconds: dict[str, float]
 
 
-def process_page(page: Page, config: Config, sign: bool = True, labeller=None) -> Cut:
-    """clean → segment → signatures for one page (pure: no corpus state). ``labeller``:
-    a trained newsclean.labeller.Labeller (default: the shipped one, when
-    ``config.labeller``)."""
-    if labeller is None and config.labeller:
-        labeller = Labeller.load()
-    t0 = time.perf_counter()
+def label_page(page: Page, config: Config, labeller=None) -> Labelling:
+    """clean → segment → label for one page: every block's verdict. ``labeller``: a
+    trained newsclean.labeller.Labeller (default: the shipped one, when ``config.labeller``)."""
     # What an extractor that saw the DOM chose is kept as it is, unless the cleaner is
     # asked to run on it (Config.html_cleaner): on the shared sets it cost recall there.
-    passthrough = bool(page.source.get("extractor")) and not config.html_cleaner
-    if not passthrough:
-        bf = block_features(page.blocks) if page.blocks else None
-        clean(page, config, bf)
+    if (page.source.get("extractor") and not config.html_cleaner) or not page.blocks:
+        return Labelling.of(page)
+    if labeller is None and config.labeller:
+        labeller = Labeller.load()
+    feats = block_features(page.blocks)
+    labelled = segment(clean(page, config, feats), config)
+    return label(labelled, labeller, config, feats[1]) if labeller is not None else labelled
+
+
+def process_page(page: Page, config: Config, sign: bool = True, labeller=None) -> Cut:
+    """One page labelled (label_page), cut into stories and, when ``sign``, signed (pure:
+    no corpus state)."""
+    t0 = time.perf_counter()
+    labelled = label_page(page, config, labeller)
+    return cut_page(labelled, config, sign, time.perf_counter() - t0)
+
+
+def cut_page(labelled: Labelling, config: Config, sign: bool = True, clean_seconds: float = 0.0) -> Cut:
+    """A labelled page cut into its stories, with their signatures when ``sign``."""
+    page = labelled.page
     t1 = time.perf_counter()
-    if not passthrough:
-        segment(page, config)
-        if labeller is not None and bf is not None:
-            label(page, labeller, config, bf[1])
-    every = stories(page, config)
+    every = stories(labelled, config)
     cut = [s for s in every if s.text]
     orphans = [r for s in every if not s.text for r in s.removed]
     if cut and orphans:  # a story left empty: its removed spans stay with the page's first
@@ -158,12 +166,12 @@ def process_page(page: Page, config: Config, sign: bool = True, labeller=None) -
     t2 = time.perf_counter()
     sigs = sketch_many([s.text for s in cut], config.dedup) if config.dedup.enabled and sign and cut else []
     t3 = time.perf_counter()
-    removed = Counter(lab for lab in page.labels if lab is not None)
+    removed = Counter(lab for lab in labelled.labels if lab is not None)
     return Cut(page.doc_id, page.source.get("path", ""), page.source.get("line"), cut, orphans, sigs, removed,
-               {"clean": t1 - t0, "segment": t2 - t1, "signature": t3 - t2})
+               {"clean": clean_seconds, "segment": t2 - t1, "signature": t3 - t2})
 
 
-def _guarded(fn: Callable, doc: Document | Page, *args, **kwargs):
+def _guarded(fn: Callable, doc: Document | Page | Labelling, *args, **kwargs):
     """``fn(doc, *args)``, or a reject naming the document when it fails: one page that
     trips a bug, in the cleaner or in trafilatura, costs that page, not the run (and says so)."""
     try:
@@ -196,9 +204,8 @@ def _story_task(items: list[Extracted | Reject]) -> list[Cut | Reject]:
     if _TEMPLATES is not None:
         # The lines are hashed again here rather than carried from the counting pass: the
         # parent process is the narrow part of the run, and workers hash side by side.
-        for p in pages:
-            if isinstance(p, Page):
-                p.template = _TEMPLATES.template_blocks(p.site, p.blocks)
+        pages = [replace(p, template=_TEMPLATES.template_blocks(p.site, p.blocks)) if isinstance(p, Page) else p
+                 for p in pages]
     dt = (time.perf_counter() - t) / max(1, len(pages))
     out = process_pages(pages, _CONFIG)
     for c in out:
@@ -492,10 +499,11 @@ def _pipeline_info(config: Config) -> dict:
             "labeller": Labeller.load().hash if config.labeller else None}
 
 
-def explain_page(items: Iterable[Document | Reject], doc_id: str | None, config: Config) -> tuple[Page, Cut] | Reject | None:
+def explain_page(items: Iterable[Document | Reject], doc_id: str | None,
+                 config: Config) -> tuple[Labelling, Cut] | Reject | None:
     """One document of ``items`` (the first, or the one with ``doc_id``) cleaned as a run
     over ``items`` would clean it — site templates counted over all of them, dedup aside —
-    with its labelled page. A Reject when that document is one; None when there is none."""
+    with every block's verdict. A Reject when that document is one; None when there is none."""
     counter = TemplateCounter.for_config(config)
     chosen = None
     for it in items:
@@ -522,9 +530,12 @@ def explain_page(items: Iterable[Document | Reject], doc_id: str | None, config:
         return None
     page = to_page(chosen)
     if counter is not None:
-        page.template = counter.template_blocks(page.site, page.blocks)
-    cut = _guarded(process_page, page, config, sign=False)
-    return cut if isinstance(cut, Reject) else (page, cut)
+        page = replace(page, template=counter.template_blocks(page.site, page.blocks))
+    labelled = _guarded(label_page, page, config)
+    if isinstance(labelled, Reject):
+        return labelled
+    cut = _guarded(cut_page, labelled, config, sign=False)
+    return cut if isinstance(cut, Reject) else (labelled, cut)
 
 
 def clean_text(text: str, doc_id: str = "text", url: str | None = None, config: Config | None = None,

@@ -1,11 +1,11 @@
 """The data that flows between stages, and the output schema (v1).
 
-read → Document | Reject;  extract → Page;  clean/segment label the Page's blocks and cut
-it into Stories;  dedup marks Stories as duplicates;  write turns Stories into records.
+read → Document | Reject;  extract → Page;  clean → segment → label each return a
+Labelling of the Page's blocks, which stories() cuts into Stories;  dedup marks Stories as duplicates;  write turns Stories into records.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 # Removal reasons, one vocabulary for every stage (documented in the README).
@@ -96,14 +96,10 @@ class Block(NamedTuple):
     text: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Page:
-    """A document after extraction: the text spans point into, cut into blocks.
-
-    ``labels[i]`` is None while block i is kept, else its removal reason; ``notes[i]``
-    carries extra facts for a removed block (the span a duplicate repeats, say);
-    ``story[i]`` is the story the block belongs to (0 = the page's own).
-    """
+    """A document after extraction: the text spans point into, cut into blocks. What the
+    stages after it read and never change (each returns its own Labelling)."""
 
     doc_id: str
     text: str
@@ -111,23 +107,38 @@ class Page:
     url: str | None
     site: str | None
     blocks: list[Block]
-    title: str | None = None
+    title: str | None = None  # found by the extractor (HTML), if any
     date: str | None = None
+    template: frozenset[int] = frozenset()  # block indices that are site template lines
+
+
+@dataclass
+class Labelling:
+    """What a cleaning stage decided about a page's blocks; clean makes the first,
+    segment and the labeller each return a new one (``evolve``) and leave theirs alone.
+
+    ``labels[i]`` is None while block i is kept, else its removal reason; ``notes[i]``
+    carries extra facts for a removed block (the span a duplicate repeats, say);
+    ``story[i]`` is the story the block belongs to (0 = the page's own). ``runs`` are the
+    body runs the rules found, as (cue, start, end) — cue is the headline announcing a run
+    after the first, or None — and ``kinds`` each block's kind ("prose", "headline",
+    "meta", "chrome" or "other"): what the segmenter needs from the cleaner.
+    """
+
+    page: Page
     labels: list[str | None] = field(default_factory=list)
     notes: list[dict | None] = field(default_factory=list)
     story: list[int] = field(default_factory=list)
-    template: frozenset[int] = frozenset()  # block indices that are site template lines
     story_meta: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)  # k → (title, date)
-    # Set by the cleaner for the segmenter: the body runs as (cue, start, end) — cue is the
-    # headline announcing a run after the first, or None — and each block's kind:
-    # "prose", "headline", "meta", "chrome" or "other".
     runs: list[tuple[int | None, int, int]] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     lang: str = "English"
+    title: str | None = None
+    date: str | None = None
     probs: Any = None  # the labeller's P(body) per block, when it ran (for explain)
 
     def __post_init__(self) -> None:
-        n = len(self.blocks)
+        n = len(self.page.blocks)
         if not self.labels:
             self.labels = [None] * n
         if not self.notes:
@@ -135,8 +146,43 @@ class Page:
         if not self.story:
             self.story = [0] * n
 
+    @classmethod
+    def of(cls, page: Page) -> "Labelling":
+        """Every block kept, in story 0; the page's own title and date."""
+        return cls(page, title=page.title, date=page.date)
+
+    def evolve(self) -> "Labelling":
+        """A copy a later stage may change without touching this one."""
+        return replace(self, labels=list(self.labels), notes=list(self.notes), story=list(self.story),
+                       story_meta=dict(self.story_meta), runs=list(self.runs), kinds=list(self.kinds))
+
+    # The page's own facts, read through: stage code reads ``lab.blocks`` as it reads labels.
+    @property
+    def blocks(self) -> list[Block]:
+        return self.page.blocks
+
+    @property
+    def doc_id(self) -> str:
+        return self.page.doc_id
+
+    @property
+    def source(self) -> dict:
+        return self.page.source
+
+    @property
+    def url(self) -> str | None:
+        return self.page.url
+
+    @property
+    def site(self) -> str | None:
+        return self.page.site
+
+    @property
+    def template(self) -> frozenset[int]:
+        return self.page.template
+
     def remove(self, i: int, reason: str, **note: Any) -> None:
-        """Label block i removed, unless an earlier stage already gave it a reason."""
+        """Label block i removed, unless it has a reason already (a removed block stays removed)."""
         if self.labels[i] is None:
             self.labels[i] = reason
             if note:

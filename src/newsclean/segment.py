@@ -15,10 +15,10 @@ from collections import Counter
 from itertools import chain
 
 
-from .clean import DATELINE_RE, block_words, subject_said, url_subject
 from .language import LANGUAGES, foreign, language_hits, stopwords_of, top_language
 from .config import Config
-from .records import APPENDED, DUPLICATE, METADATA, RELATED, Page, Story, normalize_ws
+from .records import APPENDED, DUPLICATE, METADATA, RELATED, Labelling, Story, normalize_ws
+from .text import DATELINE_RE, block_words, subject_said, url_subject
 
 _WORDS = re.compile(r"\w+")
 
@@ -35,7 +35,7 @@ STORY_PROSE_SHARE = 0.5  # of the kept characters in a new story's first STORY_H
 STORY_HEAD = 8
 
 
-def block_terms(page: Page, i: int, cache: dict) -> list[str]:
+def block_terms(page: Labelling, i: int, cache: dict) -> list[str]:
     got = cache.get(i)
     if got is None:
         stop = stopwords_of(page.lang)
@@ -44,7 +44,7 @@ def block_terms(page: Page, i: int, cache: dict) -> list[str]:
     return got
 
 
-def content_words(page: Page, idx, cache: dict | None = None) -> Counter:
+def content_words(page: Labelling, idx, cache: dict | None = None) -> Counter:
     """Term frequencies of the content words (no stopwords, digits or short words)."""
     cache = {} if cache is None else cache
     return Counter(chain.from_iterable(block_terms(page, i, cache) for i in idx))
@@ -59,18 +59,18 @@ def cosine(a: Counter, b: Counter) -> float:
     return num / math.sqrt(sum(c * c for c in a.values()) * sum(c * c for c in b.values()))
 
 
-def _kept_prose(page: Page, lo: int, hi: int) -> list[int]:
+def _kept_prose(page: Labelling, lo: int, hi: int) -> list[int]:
     return [i for i in range(lo, hi) if page.labels[i] is None and page.kinds[i] == "prose"]
 
 
-def _kept_text(page: Page, lo: int, hi: int) -> list[int]:
+def _kept_text(page: Labelling, lo: int, hi: int) -> list[int]:
     """What a story kept, prose or not (a results list, a table): its vocabulary. (Not its
     subheads: a new story's kicker can sit just above the seam.)"""
     return [i for i in range(lo, hi) if page.labels[i] is None and (
         page.kinds[i] == "prose" or page.kinds[i] == "other" and len(page.blocks[i].text.split()) >= 5)]
 
 
-def gap_boundaries(page: Page, start: int, end: int) -> list[tuple[int, str]]:
+def gap_boundaries(page: Labelling, start: int, end: int) -> list[tuple[int, str]]:
     """Places in a run where another story could begin: between two kept paragraphs with
     something else in between (a headline, a date, a widget), each with its strength:
     CUE, a headline followed by a date or byline, printed twice, or over a dateline
@@ -103,7 +103,7 @@ def gap_boundaries(page: Page, start: int, end: int) -> list[tuple[int, str]]:
     return out
 
 
-def _story_head(page: Page, gap: range, heads: list[int]) -> int:
+def _story_head(page: Labelling, gap: range, heads: list[int]) -> int:
     """Where a new story's head begins in a gap: at the headline announcing it (the first
     one a date line or its own copy follows closely); what the old story kept above it
     (a table, a results list) stays with the old story."""
@@ -115,7 +115,7 @@ def _story_head(page: Page, gap: range, heads: list[int]) -> int:
     return gap.start
 
 
-def story_title_date(page: Page, lo: int, hi: int) -> tuple[str | None, str | None]:
+def story_title_date(page: Labelling, lo: int, hi: int) -> tuple[str | None, str | None]:
     """A split-off story's headline and date, from the lines before its first paragraph."""
     from .lexicon import parse_date
 
@@ -133,13 +133,13 @@ def story_title_date(page: Page, lo: int, hi: int) -> tuple[str | None, str | No
 _QA = re.compile(r"^\s*(Q|A|Q\.|A\.|Question|Answer|Frage|Antwort|P|R|В|О)\s*[:.–—-]\s", re.I)
 
 
-def _interview_goes_on(page: Page, start: int, end: int) -> bool:
+def _interview_goes_on(page: Labelling, start: int, end: int) -> bool:
     """An interview's next question is no new story."""
     first = next((i for i in range(start, end) if page.labels[i] is None), None)
     return first is not None and _QA.match(page.blocks[first].text) is not None
 
 
-def story_like(page: Page, start: int, end: int) -> bool:
+def story_like(page: Labelling, start: int, end: int) -> bool:
     """From its first paragraph on, reads like an article: prose most of what is kept (not
     a footer's small print, a list of names or a list of headlines)."""
     kept = [i for i in range(start, end) if page.labels[i] is None]
@@ -150,7 +150,7 @@ def story_like(page: Page, start: int, end: int) -> bool:
     return prose >= STORY_PROSE_SHARE * chars
 
 
-def topic_shift(page: Page, before: list[int], after: list[int], cue: str, cache: dict | None = None) -> float | None:
+def topic_shift(page: Labelling, before: list[int], after: list[int], cue: str, cache: dict | None = None) -> float | None:
     """How much the text after a boundary shares with the story before it, when little
     enough for a new story to begin there; None when it shares too much (or either side
     is too short to tell). Both the vocabulary and the names (people, places) must move on."""
@@ -164,7 +164,7 @@ def topic_shift(page: Page, before: list[int], after: list[int], cue: str, cache
     return sim if sim < limit else None
 
 
-def off_subject(page: Page, idx: list[int]) -> bool:
+def off_subject(page: Labelling, idx: list[int]) -> bool:
     """The page's headline says what its URL says, and these blocks say none of it: they
     are about something else, however little text the page's own story has to compare."""
     subject = url_subject(page.url)
@@ -173,7 +173,7 @@ def off_subject(page: Page, idx: list[int]) -> bool:
     return subject_said(subject, (page.blocks[i].text for i in idx)) == 0
 
 
-def in_another_language(page: Page, before: list[int], start: int, end: int, cache: dict) -> bool:
+def in_another_language(page: Labelling, before: list[int], start: int, end: int, cache: dict) -> bool:
     """All that is kept from here on is in another language than the story before it:
     another site's story (a quotation or a translated deck is a paragraph, not the rest)."""
     def hits(idx) -> list[int]:
@@ -188,7 +188,7 @@ def in_another_language(page: Page, before: list[int], start: int, end: int, cac
     return foreign(hits(i for i in range(start, end) if page.labels[i] is None), top_language(hits(before)))
 
 
-def plainly_other(page: Page, before: list[int], after: list[int], start: int, end: int, cue: str,
+def plainly_other(page: Labelling, before: list[int], after: list[int], start: int, end: int, cue: str,
                   later_run: bool, langs: dict) -> bool:
     """Another story, though the two sides are too short for their vocabularies to tell:
     a later run that never mentions what the page's URL and headline are about, or text
@@ -198,12 +198,12 @@ def plainly_other(page: Page, before: list[int], after: list[int], start: int, e
     return bool(after) and len(before) >= MIN_STORY_PROSE and in_another_language(page, before, start, end, langs)
 
 
-def segment(page: Page, config: Config) -> None:
-    """Label in-page duplicates and assign each block to a story (page.story)."""
-    if not page.blocks:
-        return
-    if not page.runs:
-        return
+def segment(cleaned: Labelling, config: Config) -> Labelling:
+    """The cleaner's labelling with each block assigned to a story (``story``), the
+    split-off stories' headlines and dates as their metadata."""
+    page = cleaned.evolve()
+    if not page.blocks or not page.runs:
+        return page
     _, s0, e0 = page.runs[0]
     # (boundary, strong cue, end of the text the new story would take)
     cands = [(b, cue, e0) for b, cue in gap_boundaries(page, s0, e0)]
@@ -247,11 +247,13 @@ def segment(page: Page, config: Config) -> None:
             for i in range(cue, e):
                 if page.labels[i] is None:
                     page.remove(i, RELATED)
+    return page
 
 
-def stories(page: Page, config: Config) -> list[Story]:
+def stories(labelled: Labelling, config: Config) -> list[Story]:
     """Cut a labelled page into Stories; every block lands in exactly one story's
     kept spans or removed list."""
+    page = labelled.evolve() if config.appended != "split" else labelled
     n_stories = max(page.story, default=0) + 1
     if config.appended != "split":
         for i, s in enumerate(page.story):
