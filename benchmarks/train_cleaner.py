@@ -122,7 +122,7 @@ def prepare(doc, gold, kind, config):
     text = doc["text"]
     page = Page(doc["id"], text, {"path": "train"}, doc.get("url"), None, split_blocks(text))
     labelled = label_page(page, dataclasses.replace(config, labeller=False))
-    _, feats, _ = block_features(page.blocks)
+    _, feats, _ = block_features(page.blocks, config.rules)
     x = page_features(labelled, feats)
     y = full_labels(page.blocks, gold["stories"][0]) if kind == "full" else snippet_labels(page.blocks, gold)
     return page, x, y

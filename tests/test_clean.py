@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsclean import Config
+from newsclean.config import Rules
 from newsclean.clean import best_run, clean, features, wrapped_groups
 from newsclean.extract import extract, split_blocks
 from newsclean.lexicon import chrome_reason, parse_date
@@ -124,8 +125,8 @@ def test_chrome_vocabulary(line, reason):
 
 
 def test_prose_and_headline_features():
-    prose = features("The council voted on Tuesday to approve the budget for the schools of the district.", "English")
-    head = features("Council approves budget for district schools", "English")
+    prose = features("The council voted on Tuesday to approve the budget for the schools of the district.", "English", Rules())
+    head = features("Council approves budget for district schools", "English", Rules())
     assert prose.prose and not prose.headline
     assert head.headline and not head.prose
 

@@ -38,7 +38,7 @@ def test_features_one_row_per_line_and_named():
 
     text = (FIXTURES / "pages" / "harbour_en.txt").read_text()
     page = label_page(Page("h", text, {"path": "p"}, None, None, split_blocks(text)), Config(labeller=False))
-    x = page_features(page, block_features(page.blocks)[1])
+    x = page_features(page, block_features(page.blocks, Config().rules)[1])
     assert x.shape == (len(page.blocks), len(FEATURES)) and np.isfinite(x).all()
     kept = FEATURES.index("kept")
     assert x[:, kept].tolist() == [float(lab is None) for lab in page.labels]

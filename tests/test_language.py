@@ -1,15 +1,17 @@
+from newsclean.config import Rules
 from newsclean.extract import split_blocks
 from newsclean.language import LANGUAGES, block_language, foreign, language_hits, page_language
 
 ENGLISH = "The council said that it would not approve the plan for the harbour until the port had been surveyed."
 GERMAN = "Der Stadtrat hat gesagt, dass er den Plan für den Hafen nicht billigen werde, bis der Hafen vermessen ist."
 SPANISH = "El consejo dijo que no aprobaría el plan del puerto hasta que se hubiera estudiado."
+RULES = Rules()
 PORTUGUESE = "O conselho disse que não aprovaria o plano do porto até que ele fosse estudado pelos técnicos."
 
 
 def test_page_language_is_told_by_the_longest_blocks():
-    assert page_language(split_blocks("\n".join(["Home", "Nachrichten", ENGLISH, ENGLISH + " " + ENGLISH]))) == "English"
-    assert page_language(split_blocks("\n".join(["Home", "News", GERMAN, GERMAN]))) == "German"
+    assert page_language(split_blocks("\n".join(["Home", "Nachrichten", ENGLISH, ENGLISH + " " + ENGLISH])), RULES.language_sample) == "English"
+    assert page_language(split_blocks("\n".join(["Home", "News", GERMAN, GERMAN])), RULES.language_sample) == "German"
 
 
 def test_language_hits_count_every_occurrence():
@@ -20,9 +22,9 @@ def test_language_hits_count_every_occurrence():
 def test_foreign_needs_a_plain_majority_of_another_languages_stopwords():
     words = GERMAN.split()
     assert block_language(words) == "German"
-    assert foreign(language_hits(words), "English")
-    assert not foreign(language_hits(ENGLISH.split()), "English")
+    assert foreign(language_hits(words), "English", RULES.foreign_hits)
+    assert not foreign(language_hits(ENGLISH.split()), "English", RULES.foreign_hits)
     # Spanish and Portuguese share many stopwords: a Spanish line on a Portuguese page is
     # not plainly foreign, and too few words tell nothing.
-    assert not foreign(language_hits(SPANISH.split()), "Portuguese")
-    assert not foreign(language_hits(["der", "die"]), "English")
+    assert not foreign(language_hits(SPANISH.split()), "Portuguese", RULES.foreign_hits)
+    assert not foreign(language_hits(["der", "die"]), "English", RULES.foreign_hits)

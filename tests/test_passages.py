@@ -1,4 +1,7 @@
+from newsclean.config import Rules
 from newsclean.passages import find_repeats, fold
+
+RULES = Rules()
 
 P1 = "The council approved the harbour plan on Tuesday after a long debate, officials said."
 P2 = "Residents had argued that the traffic would bring noise and pollution to the waterfront."
@@ -10,23 +13,23 @@ def test_fold_ignores_typography():
 
 def test_exact_and_typographic_copies():
     texts = [P1, P2, P1.replace("'", "’"), P2.upper()]
-    assert find_repeats(texts, [True] * 4) == {2: 0, 3: 1}
+    assert find_repeats(texts, [True] * 4, RULES) == {2: 0, 3: 1}
 
 
 def test_cut_copy_and_near_copy():
     cut = P1[:60] + "…"
     near = P2.replace("noise", "din")
-    assert find_repeats([P1, P2, cut, near], [True] * 4) == {2: 0, 3: 1}
+    assert find_repeats([P1, P2, cut, near], [True] * 4, RULES) == {2: 0, 3: 1}
 
 
 def test_short_lines_and_ineligible_blocks_are_ignored():
-    assert find_repeats(["Meal 1", "Meal 1", P1, P1], [True, True, False, True]) == {}
+    assert find_repeats(["Meal 1", "Meal 1", P1, P1], [True, True, False, True], RULES) == {}
 
 
 def test_article_text_keeps_refrains_and_lone_short_repeats():
     q = "What inspired you to start writing about food for a living?"
     texts = [q, "Answer one is long enough to count here.", q, "Answer two, also long enough here.", q]
-    assert find_repeats(texts, [True] * 5) == {2: 0, 4: 0}  # a naive scrape: every copy goes
-    assert find_repeats(texts, [True] * 5, article_text=True) == {}  # printed 3 times: a refrain
-    assert find_repeats([q, P1, q], [True] * 3, article_text=True) == {}  # short and alone
-    assert find_repeats([q, P1, q, P1], [True] * 4, article_text=True) == {2: 0, 3: 1}  # a repeated block
+    assert find_repeats(texts, [True] * 5, RULES) == {2: 0, 4: 0}  # a naive scrape: every copy goes
+    assert find_repeats(texts, [True] * 5, RULES, article_text=True) == {}  # printed 3 times: a refrain
+    assert find_repeats([q, P1, q], [True] * 3, RULES, article_text=True) == {}  # short and alone
+    assert find_repeats([q, P1, q, P1], [True] * 4, RULES, article_text=True) == {2: 0, 3: 1}  # a repeated block

@@ -21,12 +21,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from itertools import chain
 
 import regex
 
-from .config import Config
+from .config import Config, Rules
 from .language import block_language, foreign, language_hits, page_language, stopwords_of
 from .lexicon import AUTHOR_BIO_RE, COMMENTER_RE, META_PREFIX_RE, RELATIVE_TIME_RE, TIME_RE, chrome_reason, parse_date
 from .passages import find_repeats
@@ -51,11 +51,8 @@ _TWEET_SIGNATURE = re.compile(r"^[—–-]\s*.{1,60}\(@\w+\)")
 
 # Markers after which the rest of the page is that kind of chrome.
 SECTION_MARKERS = (COMMENTS, RELATED, NEWSLETTER, FOOTER)
-WALL = 300
-MARKER = 200
-ISOLATED_WEIGHT = 0.35
-LIST_MIN = 3
-LIST_CAPS = 0.0
+
+
 @dataclass(frozen=True)
 class Feat:
     n_chars: int
@@ -67,17 +64,9 @@ class Feat:
     meta: bool  # a date, time or byline line
     chrome: str | None  # lexicon reason
     teaser: bool  # prose cut short with an ellipsis
-    numbered: bool = False  # "3) …" or "12. …"
-
-    @cached_property
-    def prose(self) -> bool:
-        return (self.n_words >= 10 and self.stop >= 0.2 and (self.sentence or self.n_words >= 25)
-                and not self.chrome)
-
-    @cached_property
-    def headline(self) -> bool:
-        """Looks like a headline: a few words, no sentence ending, not chrome or a date."""
-        return 3 <= self.n_words <= 25 and not self.sentence and not self.chrome and not self.meta
+    numbered: bool  # "3) …" or "12. …"
+    prose: bool  # running text in the page's language (Config.rules.prose_*)
+    headline: bool  # a few words, no sentence ending, not chrome or a date
 
 
 def ends_sentence(text: str) -> bool:
@@ -99,7 +88,7 @@ def is_meta(text: str, words: list[str], date: str | None) -> bool:
 
 
 @lru_cache(maxsize=1 << 16)
-def features(text: str, lang: str) -> Feat:
+def features(text: str, lang: str, rules: Rules) -> Feat:
     """A block's own features. Cached: menus, footers and share bars recur across a
     site's pages, so most chrome lines are computed once."""
     words = block_words(text)
@@ -115,8 +104,13 @@ def features(text: str, lang: str) -> Feat:
     date = parse_date(text) if n <= 24 else None  # a dated line is short; prose is not metadata
     meta = (is_meta(text, words, date) and not _TWEET_SIGNATURE.match(text)) or _author_bio(text, n)
     chrome = chrome_reason(text, n)
-    return Feat(len(text), n, stop, ends_sentence(text), caps, date, meta, chrome,
-                bool(_ELLIPSIS_END.search(text[-8:]) or _glued(text, n)), bool(_NUMBERED.match(text)))
+    sentence = ends_sentence(text)
+    prose = (n >= rules.prose_min_words and stop >= rules.prose_min_stop
+             and (sentence or n >= rules.prose_long_words) and not chrome)
+    headline = (rules.headline_min_words <= n <= rules.headline_max_words and not sentence and not chrome
+                and not meta)
+    return Feat(len(text), n, stop, sentence, caps, date, meta, chrome,
+                bool(_ELLIPSIS_END.search(text[-8:]) or _glued(text, n)), bool(_NUMBERED.match(text)), prose, headline)
 
 
 def _author_bio(text: str, n: int) -> bool:
@@ -129,27 +123,27 @@ def _glued(text: str, n: int) -> bool:
 
 
 # -- the body run ----------------------------------------------------------------------------
-def block_score(f: Feat, template: bool, isolated: bool = False) -> float:
+def block_score(f: Feat, template: bool, isolated: bool, r: Rules) -> float:
     """What a block adds to a run: prose its length, chrome a cost. Prose standing alone
     between non-prose lines (a teaser under a headline and a date) adds far less."""
     if template:
-        return -60.0
+        return -r.chrome_cost
     if f.chrome in SECTION_MARKERS and f.n_words <= 5:  # a heading: the section below is chrome
-        return -float(WALL if f.chrome == COMMENTS else MARKER)
+        return -(r.comments_wall if f.chrome == COMMENTS else r.marker_cost)
     if f.chrome:
-        return -60.0
+        return -r.chrome_cost
     if f.meta:
-        return -30.0
+        return -r.meta_cost
     if f.teaser:
-        return -20.0
+        return -r.teaser_cost
     if f.prose:
-        weight = 1.0 if f.stop >= 0.28 else 0.6
-        return f.n_chars * weight * ISOLATED_WEIGHT - 30.0 if isolated else f.n_chars * weight
+        weight = 1.0 if f.stop >= r.dense_stop else r.light_prose_weight
+        return f.n_chars * weight * r.isolated_weight - r.isolated_cost if isolated else f.n_chars * weight
     if f.n_words >= 6 and f.sentence:
-        return f.n_chars * 0.3
+        return f.n_chars * r.sentence_weight
     if f.numbered and f.n_words >= 3:
-        return f.n_chars * 0.2  # an item of a numbered list: the body's, more often than not
-    return -12.0 if f.n_words <= 6 else -25.0
+        return f.n_chars * r.numbered_weight
+    return -r.short_cost if f.n_words <= 6 else -r.other_cost
 
 
 def _proseish(f: Feat) -> bool:
@@ -181,16 +175,16 @@ def comment_zone(blocks, feats: list[Feat]) -> int | None:
     return None
 
 
-def body_run(scores: list[float], feats: list[Feat], zone: int | None) -> tuple[int, int]:
+def body_run(scores: list[float], feats: list[Feat], zone: int | None, min_score: float) -> tuple[int, int]:
     """The body run: the best-scoring run above the comments when there is one there,
     cut at a comments heading inside it when the part above holds a paragraph or two."""
     if zone is not None:
         start, end = best_run(scores[:zone])
-        if end > start and sum(scores[start:end]) >= 150:
+        if end > start and sum(scores[start:end]) >= min_score:
             return start, end
     start, end = best_run(scores)
     for w in range(start + 1, end):
-        if feats[w].chrome == COMMENTS and sum(scores[start:w]) >= 150:
+        if feats[w].chrome == COMMENTS and sum(scores[start:w]) >= min_score:
             return start, w
     return start, end
 
@@ -210,12 +204,8 @@ def best_run(scores: list[float]) -> tuple[int, int]:
 
 
 # -- title and date ---------------------------------------------------------------------------
-# Lines of the page's own (a table, a list) between its headline and another story's: fewer
-# are a byline and a share bar.
-OWN_CONTENT = 8
-
-
-def own_story_above(blocks, feats: list[Feat], url: str | None, start: int, end: int) -> tuple[int, int] | None:
+def own_story_above(blocks, feats: list[Feat], url: str | None, start: int, end: int,
+                    own_content: int) -> tuple[int, int] | None:
     """When the densest prose is another page's story: the page's headline (it says what
     the URL says, and a date follows it) stands above a stretch of the page's own content
     that is not prose (a table, a list), and the prose below is announced by a headline
@@ -231,7 +221,7 @@ def own_story_above(blocks, feats: list[Feat], url: str | None, start: int, end:
         if feats[h].n_words <= 16 and subject_said(subject, [blocks[h].text]) >= 2 / 3 \
                 and any(feats[j].meta for j in range(h + 1, min(h + 5, cue))):
             own = sum(1 for j in range(h + 1, cue) if not feats[j].chrome and not feats[j].meta)
-            return (h, cue) if own >= OWN_CONTENT else None
+            return (h, cue) if own >= own_content else None
     return None
 
 
@@ -273,24 +263,24 @@ def _overlap(a: list[str], b: list[str], stoplist: frozenset[str]) -> int:
     return len(ca & cb)
 
 
-def block_features(blocks) -> tuple[str, list[Feat], list[float]]:
+def block_features(blocks, rules: Rules) -> tuple[str, list[Feat], list[float]]:
     """The page's language, each block's features, and each block's share of the
     hard-wrapped paragraph it is part of (1.0 for a line that is a paragraph)."""
-    lang = page_language(blocks)
+    lang = page_language(blocks, rules.language_sample)
     feats: list[Feat] = [None] * len(blocks)  # type: ignore[list-item]
     share = [1.0] * len(blocks)
     for group in wrapped_groups(blocks):
         if len(group) == 1:
-            f = feats[group[0]] = features(blocks[group[0]].text, lang)
+            f = feats[group[0]] = features(blocks[group[0]].text, lang, rules)
             if not f.prose and f.n_words >= 12 and f.sentence and not f.chrome and not f.meta:
                 # A paragraph in another language than the page's (a story appended from
                 # another site, a quotation) is prose in its own language.
                 own = block_language(block_words(blocks[group[0]].text))
                 if own != lang:
-                    feats[group[0]] = features(blocks[group[0]].text, own)
+                    feats[group[0]] = features(blocks[group[0]].text, own, rules)
             continue
         joined = " ".join(blocks[j].text for j in group)
-        f = features(joined, lang)
+        f = features(joined, lang, rules)
         for j in group:
             feats[j], share[j] = f, len(blocks[j].text) / len(joined)
     return lang, feats, share
@@ -303,13 +293,14 @@ def clean(page: Page, config: Config, block_feats=None) -> Labelling:
     lab = Labelling.of(page)
     if not blocks:
         return lab
-    lang, feats, share = block_feats or block_features(blocks)
+    rules = config.rules
+    lang, feats, share = block_feats or block_features(blocks, rules)
     stoplist = stopwords_of(lang)
     extracted = bool(page.source.get("extractor"))
-    repeats = find_repeats([b.text for b in blocks], [not f.chrome and not f.meta for f in feats],
+    repeats = find_repeats([b.text for b in blocks], [not f.chrome and not f.meta for f in feats], rules,
                            article_text=extracted) if config.inpage_dedup else {}
     # A copy adds nothing to the body run: the original is where the body is.
-    scores = [0.0 if i in repeats else block_score(f, i in page.template, _isolated(i, feats)) * share[i]
+    scores = [0.0 if i in repeats else block_score(f, i in page.template, _isolated(i, feats), rules) * share[i]
               for i, f in enumerate(feats)]
     if extracted:
         # An extractor that saw the DOM already chose the body and dropped link lists: keep
@@ -317,11 +308,11 @@ def clean(page: Page, config: Config, block_feats=None) -> Labelling:
         start, end = 0, len(blocks)
     else:
         zone = comment_zone(blocks, feats)
-        start, end = body_run(scores, feats, zone)
+        start, end = body_run(scores, feats, zone, rules.body_min_score)
     n = len(blocks)
     norms = [normalize_ws(b.text).casefold() for b in blocks]
     other_run = None  # (cue, start, end) of a denser story below the page's own
-    anchored = None if extracted else own_story_above(blocks, feats, page.url, start, end)
+    anchored = None if extracted else own_story_above(blocks, feats, page.url, start, end, rules.own_content)
     if anchored is not None:  # the page's story is under its headline; the prose below is another's
         head, cue = anchored
         other_run, start, end = (cue, start, end), head, cue
@@ -345,7 +336,7 @@ def clean(page: Page, config: Config, block_feats=None) -> Labelling:
 
     runs: list[tuple[int | None, int, int]] = [(None, start, end)] + ([other_run] if other_run else [])
     if not extracted:
-        runs += later_runs(scores, feats, blocks, runs[-1][2], zone if zone is not None else n, lang)
+        runs += later_runs(scores, feats, blocks, runs[-1][2], zone if zone is not None else n, lang, rules)
     run_of = [-1] * n
     for k, (cue, s, e) in enumerate(runs):
         for i in range(s if cue is None else cue, e):
@@ -358,7 +349,7 @@ def clean(page: Page, config: Config, block_feats=None) -> Labelling:
     listed: set[int] = set()
     if not extracted:
         for _, s, e in runs:
-            listed |= headline_lists(blocks, feats, s, e)
+            listed |= headline_lists(blocks, feats, s, e, rules.list_min)
     marker = None
     for i, (b, f) in enumerate(zip(blocks, feats)):
         if i in page.template:
@@ -432,18 +423,16 @@ def story_cue(blocks, feats: list[Feat], lo: int, start: int) -> int | None:
     return None
 
 
-FOREIGN_STORY_CHARS = 300  # more than a quoted line or a motto: a paragraph of a story
-
-
-def _foreign_story(blocks, feats: list[Feat], start: int, end: int, lang: str) -> bool:
+def _foreign_story(blocks, feats: list[Feat], start: int, end: int, lang: str, rules: Rules) -> bool:
     """Prose in another language than the page's, more than a quotation's worth."""
     idx = [j for j in range(start, end) if feats[j].prose]
-    return (sum(len(blocks[j].text) for j in idx) >= FOREIGN_STORY_CHARS
-            and foreign(language_hits(chain.from_iterable(block_words(blocks[j].text) for j in idx)), lang))
+    return (sum(len(blocks[j].text) for j in idx) >= rules.foreign_story_chars
+            and foreign(language_hits(chain.from_iterable(block_words(blocks[j].text) for j in idx)), lang,
+                        rules.foreign_hits))
 
 
 def later_runs(scores: list[float], feats: list[Feat], blocks, after: int, limit: int,
-               lang: str) -> list[tuple[int, int, int]]:
+               lang: str, rules: Rules) -> list[tuple[int, int, int]]:
     """Further body runs below the first that read like stories of their own (three
     paragraphs of running prose, or a stretch of prose in another language than the
     page's), each with the headline that announces it (a headline with a date, printed
@@ -461,8 +450,9 @@ def later_runs(scores: list[float], feats: list[Feat], blocks, after: int, limit
         # Paragraphs that run on into prose: a teaser under each headline does not count.
         prose = [j for j in range(s, e) if feats[j].prose
                  and (_proseish(feats[j - 1]) or (j + 1 < len(feats) and _proseish(feats[j + 1])))]
-        running = len(prose) >= 3 and sum(len(blocks[j].text) for j in prose) >= 500
-        if not running and not _foreign_story(blocks, feats, s, e, lang):
+        running = (len(prose) >= rules.later_min_paragraphs
+                   and sum(len(blocks[j].text) for j in prose) >= rules.later_min_chars)
+        if not running and not _foreign_story(blocks, feats, s, e, lang, rules):
             break
         cue = story_cue(blocks, feats, lo, s)
         out.append((s if cue is None else cue, s, e))  # cue == start: no headline announced it
@@ -516,13 +506,13 @@ def wrapped_groups(blocks) -> list[list[int]]:
     return groups
 
 
-def headline_lists(blocks, feats: list[Feat], start: int, end: int, min_run: int = LIST_MIN) -> set[int]:
+def headline_lists(blocks, feats: list[Feat], start: int, end: int, min_run: int) -> set[int]:
     """Runs of headline-like lines inside the body: other stories' headlines, listed."""
     out: set[int] = set()
     run: list[int] = []
     for i in range(start, end + 1):
         f = feats[i] if i < end else None
-        if f is not None and f.headline and f.n_words >= 5 and f.caps >= LIST_CAPS and not f.numbered \
+        if f is not None and f.headline and f.n_words >= 5 and not f.numbered \
                 and not _BULLET.match(blocks[i].text):
             run.append(i)
             continue

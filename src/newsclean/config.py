@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import orjson
 
@@ -39,6 +39,107 @@ class DedupConfig:
                 raise ValueError(f"{name} must be in (0, 1], got {v}")
         if self.shingle < 1:
             raise ValueError("shingle must be >= 1")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The cleaner's rules (newsclean.clean, .passages, .language): what makes a line
+    prose or a headline, what each kind of line adds to the body run, and when a passage
+    is a copy. Set by reading the seeds and eval/ pages; since the learned labeller
+    decides the page's own story, these mostly shape its features and the runs."""
+
+    # Prose: a sentence or more of running text in the page's language (jusText's
+    # stoplists: a fifth of the words stopwords), or a long line whatever its ending.
+    prose_min_words: int = 10
+    prose_min_stop: float = 0.2
+    prose_long_words: int = 25
+    # A headline: a few words, no sentence ending.
+    headline_min_words: int = 3
+    headline_max_words: int = 25
+    # What a block adds to the body run (Kadane over these scores). Prose adds its length,
+    # fully where it reads like the page's language (dense_stop) and 0.6 below; prose
+    # standing alone between non-prose lines (a teaser) a third of it less a cost. A
+    # comments heading costs a wall no body crosses, another section marker (related,
+    # newsletter, footer) nearly as much.
+    dense_stop: float = 0.28
+    light_prose_weight: float = 0.6
+    isolated_weight: float = 0.35
+    isolated_cost: float = 30.0
+    sentence_weight: float = 0.3  # a sentence too short to be prose
+    numbered_weight: float = 0.2  # an item of a numbered list: the body's, more often than not
+    comments_wall: float = 300.0
+    marker_cost: float = 200.0
+    chrome_cost: float = 60.0  # a lexicon line or a site template line
+    meta_cost: float = 30.0
+    teaser_cost: float = 20.0
+    short_cost: float = 12.0  # any other line of up to 6 words
+    other_cost: float = 25.0
+    # A body above the comments, or cut at a comments heading inside the run, needs a
+    # paragraph or two: below this score the comments are the densest prose.
+    body_min_score: float = 150.0
+    # Three headline-like lines in a row inside the body are a list of other stories.
+    list_min: int = 3
+    # Lines of the page's own (a table, a list) between its headline and another story's:
+    # fewer are a byline and a share bar.
+    own_content: int = 8
+    # A later run is a candidate story when it holds this many paragraphs of running
+    # prose and characters, or this many characters of prose in another language (more
+    # than a quoted line or a motto).
+    later_min_paragraphs: int = 3
+    later_min_chars: int = 500
+    foreign_story_chars: int = 300
+    # Passages printed twice (newsclean.passages): shorter lines (a subhead, "Meal 1")
+    # legitimately recur; in an extractor's text a copy under lone_chars counts only
+    # inside a repeated block; a cut copy keeps at least prefix_share of its original;
+    # near copies share near_jaccard of their word bigrams and their first or last
+    # end_words words.
+    repeat_min_chars: int = 40
+    repeat_lone_chars: int = 100
+    repeat_prefix_share: float = 0.5
+    repeat_near_jaccard: float = 0.7
+    repeat_end_words: int = 4
+    # The page's language from its first language_sample words; a text is in another
+    # language when that language's stopwords number foreign_hits and thrice its own.
+    language_sample: int = 600
+    foreign_hits: int = 5
+
+    def __hash__(self) -> int:
+        # The cleaner's per-line cache is keyed by the rules: hashed once, not per line.
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", h)
+        return h
+
+
+@dataclass(frozen=True)
+class Segmenting:
+    """Where the segmenter (newsclean.segment) splits a page into stories. Measured on the
+    changed pages of eval/: halves of one article share 0.24 of their content words
+    (cosine; 0.14 at the 10th percentile), a story and an unrelated one appended to it
+    0.03 (0.11). The more a place looks like a seam between two pages, the looser the test."""
+
+    # (distinct content words each side at least, cosine below) by the seam's cue: a
+    # headline with two of date/copy/dateline (strong), one of them (cue), a wide gap of
+    # another page's chrome (wide), any other interruption (narrow).
+    strong: tuple[int, float] = (25, 0.35)
+    cue: tuple[int, float] = (25, 0.10)
+    wide: tuple[int, float] = (30, 0.08)
+    narrow: tuple[int, float] = (40, 0.06)
+    wide_gap: int = 4  # lines between two paragraphs: another page's chrome, not a subhead
+    min_story_prose: int = 2  # prose paragraphs before a boundary
+    # …and after it, by cue: (strong, cue, wide, narrow)
+    min_new_prose: tuple[int, int, int, int] = (2, 3, 4, 4)
+    # A new story reads like one: prose is this share of the kept characters of its first
+    # story_head lines.
+    story_prose_share: float = 0.5
+    story_head: int = 8
+
+    def limits(self, tier: str) -> tuple[int, float]:
+        return getattr(self, tier)
+
+    def min_new(self, tier: str) -> int:
+        return self.min_new_prose[("strong", "cue", "wide", "narrow").index(tier)]
 
 
 @dataclass(frozen=True)
@@ -79,6 +180,8 @@ class Config:
     # measured to cost recall on eval-wide/ and eval-snippets/ (see the README), so it is off.
     favor_precision: bool = False
     html_cleaner: bool = False
+    rules: Rules = field(default_factory=Rules)
+    segmenting: Segmenting = field(default_factory=Segmenting)
     dedup: DedupConfig = field(default_factory=DedupConfig)
 
     def __post_init__(self) -> None:

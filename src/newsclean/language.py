@@ -12,7 +12,6 @@ from itertools import chain
 
 WORD_RE = re.compile(r"\w[\w'’.-]*")  # stdlib re: Unicode-aware \w, and fast
 
-LANGUAGE_SAMPLE = 600  # words enough to tell a page's language
 LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Russian", "Polish",
              "Swedish", "Danish", "Norwegian_Bokmal", "Finnish", "Czech", "Turkish", "Indonesian", "Romanian",
              "Hungarian", "Ukrainian", "Greek", "Korean", "Vietnamese", "Catalan", "Croatian", "Arabic")
@@ -29,15 +28,16 @@ def _stopword_langs() -> dict[str, tuple[int, ...]]:
     return {w: tuple(v) for w, v in table.items()}
 
 
-def page_language(blocks) -> str:
+def page_language(blocks, sample_words: int) -> str:
     """The language (of jusText's stoplists) whose stopwords the page uses most, judged on
-    its longest blocks: the prose tells, menus don't."""
+    its longest blocks (``sample_words`` of them: Config.rules.language_sample): the prose
+    tells, menus don't."""
     sample, seen = [], 0
     for b in sorted(blocks, key=lambda b: len(b.text), reverse=True):
         words = WORD_RE.findall(b.text.lower())
         sample.append(words)
         seen += len(words)
-        if seen > LANGUAGE_SAMPLE:
+        if seen > sample_words:
             break
     return top_language(language_hits(chain.from_iterable(sample), lowered=True))
 
@@ -67,15 +67,12 @@ def block_language(words: list[str]) -> str:
     return top_language(language_hits(words))
 
 
-FOREIGN_HITS = 5  # stopwords enough to tell a text's language
-
-
-def foreign(hits: list[int], lang: str) -> bool:
+def foreign(hits: list[int], lang: str, min_hits: int) -> bool:
     """Stopword counts of a text in another language than ``lang``, plainly: its own
     language's stopwords outnumber ``lang``'s three to one (Spanish in a Portuguese page's
-    quote does not count)."""
+    quote does not count), and number ``min_hits`` (Config.rules.foreign_hits)."""
     best = max(hits)
-    return best >= FOREIGN_HITS and top_language(hits) != lang and 3 * hits[LANGUAGES.index(lang)] < best
+    return best >= min_hits and top_language(hits) != lang and 3 * hits[LANGUAGES.index(lang)] < best
 
 
 @lru_cache(maxsize=len(LANGUAGES))

@@ -13,14 +13,10 @@ from collections import Counter
 
 import re
 
+from .config import Rules
+
 
 _WORDS = re.compile(r"\w+")
-
-MIN_CHARS = 40  # shorter lines (a subhead, "Meal 1") legitimately recur in a body
-LONE_CHARS = 100
-NEAR_JACCARD = 0.7
-PREFIX_SHARE = 0.5  # a cut copy keeps at least half of the paragraph it repeats
-END_WORDS = 4
 
 
 _ASCII_KEEP = set(b"abcdefghijklmnopqrstuvwxyz0123456789_")
@@ -53,14 +49,14 @@ def shingles(words: list[str], n: int = 2) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
 
 
-def find_repeats(texts: list[str], eligible: list[bool], article_text: bool = False) -> dict[int, int]:
+def find_repeats(texts: list[str], eligible: list[bool], rules: Rules, article_text: bool = False) -> dict[int, int]:
     """Map each later copy to the earliest block it repeats.
 
     A naive scrape prints hidden copies of whole blocks, so there every later copy counts.
     In ``article_text`` (what a DOM extractor kept) repeats are the article's own: a
     paragraph printed three times or more (an interview's question, a list's refrain) is
-    no copy, and one under LONE_CHARS counts only inside a repeated block."""
-    idx = [i for i, t in enumerate(texts) if eligible[i] and len(t) >= MIN_CHARS]
+    no copy, and one under ``rules.repeat_lone_chars`` counts only inside a repeated block."""
+    idx = [i for i, t in enumerate(texts) if eligible[i] and len(t) >= rules.repeat_min_chars]
     folded = {i: fold(_cut_mark(texts[i])[0]) for i in idx}
     recurring = Counter(folded.values())
     seen: dict[str, int] = {}
@@ -75,18 +71,18 @@ def find_repeats(texts: list[str], eligible: list[bool], article_text: bool = Fa
         first = seen.get(key)
         if first is None:
             words = key.split()
-            ends = ("<" + " ".join(words[:END_WORDS]), ">" + " ".join(words[-END_WORDS:]))
+            ends = ("<" + " ".join(words[:rules.repeat_end_words]), ">" + " ".join(words[-rules.repeat_end_words:]))
             cands = sorted({j for e in ends for j in by_end.get(e, ())})
             if cands:
                 cut = _cut_mark(texts[i])[1]
                 sh = shingles(words)
                 for j in cands:
                     other = folded[j]
-                    if (cut or len(key) < len(other)) and other.startswith(key) and len(key) >= PREFIX_SHARE * len(other):
+                    if (cut or len(key) < len(other)) and other.startswith(key) and len(key) >= rules.repeat_prefix_share * len(other):
                         first = j
                         break
                     osh = shingles(other.split())
-                    if len(sh & osh) >= NEAR_JACCARD * len(sh | osh):
+                    if len(sh & osh) >= rules.repeat_near_jaccard * len(sh | osh):
                         first = j
                         break
             if first is None:
@@ -101,6 +97,6 @@ def find_repeats(texts: list[str], eligible: list[bool], article_text: bool = Fa
     for pos, i in enumerate(idx):
         if i in found:
             in_block = (pos > 0 and idx[pos - 1] in found) or (pos + 1 < len(idx) and idx[pos + 1] in found)
-            if len(texts[i]) >= LONE_CHARS or in_block:
+            if len(texts[i]) >= rules.repeat_lone_chars or in_block:
                 out[i] = found[i]
     return out

@@ -140,7 +140,7 @@ def label_page(page: Page, config: Config, labeller=None) -> Labelling:
         return Labelling.of(page)
     if labeller is None and config.labeller:
         labeller = Labeller.load()
-    feats = block_features(page.blocks)
+    feats = block_features(page.blocks, config.rules)
     labelled = segment(clean(page, config, feats), config)
     return label(labelled, labeller, config, feats[1]) if labeller is not None else labelled
 

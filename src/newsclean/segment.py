@@ -16,23 +16,15 @@ from itertools import chain
 
 
 from .language import LANGUAGES, foreign, language_hits, stopwords_of, top_language
-from .config import Config
+from .config import Config, Segmenting
 from .records import APPENDED, DUPLICATE, METADATA, RELATED, Labelling, Story, normalize_ws
 from .text import DATELINE_RE, block_words, subject_said, url_subject
 
 _WORDS = re.compile(r"\w+")
 
-# Content words shared, over the smaller side. Halves of one article share 0.24 (median,
-# 0.14 at the 10th percentile); a story and an unrelated one appended to it 0.03 (0.11).
-# Names (capitalised words) move on too. The more a place looks like a seam between two
-# pages, the looser the test: (distinct content words each side, words, names) limits.
+# How much a place looks like a seam between two pages (the limits of each tier are
+# Config.segmenting's).
 STRONG, CUE, WIDE, NARROW = "strong", "cue", "wide", "narrow"
-WIDE_GAP = 4  # lines between two paragraphs: another page's chrome, not a subhead
-LIMITS = {STRONG: (25, 0.35), CUE: (25, 0.10), WIDE: (30, 0.08), NARROW: (40, 0.06)}
-MIN_STORY_PROSE = 2  # prose paragraphs each side of a boundary
-MIN_NEW_PROSE = {STRONG: 2, CUE: 3, WIDE: 4, NARROW: 4}  # …and of the new story, by cue
-STORY_PROSE_SHARE = 0.5  # of the kept characters in a new story's first STORY_HEAD lines
-STORY_HEAD = 8
 
 
 def block_terms(page: Labelling, i: int, cache: dict) -> list[str]:
@@ -70,12 +62,12 @@ def _kept_text(page: Labelling, lo: int, hi: int) -> list[int]:
         page.kinds[i] == "prose" or page.kinds[i] == "other" and len(page.blocks[i].text.split()) >= 5)]
 
 
-def gap_boundaries(page: Labelling, start: int, end: int) -> list[tuple[int, str]]:
+def gap_boundaries(page: Labelling, start: int, end: int, sg: Segmenting) -> list[tuple[int, str]]:
     """Places in a run where another story could begin: between two kept paragraphs with
     something else in between (a headline, a date, a widget), each with its strength:
     CUE, a headline followed by a date or byline, printed twice, or over a dateline
     (STRONG when two of these);
-    WIDE, a stretch of WIDE_GAP lines or more (another page's chrome); else NARROW."""
+    WIDE, a stretch of ``sg.wide_gap`` lines or more (another page's chrome); else NARROW."""
     kinds, blocks = page.kinds, page.blocks
     extracted = bool(page.source.get("extractor"))
     out = []
@@ -93,10 +85,10 @@ def gap_boundaries(page: Labelling, start: int, end: int) -> list[tuple[int, str
             # arrives with some chrome of its own (a widget, a caption, a date).
             chrome = sum(1 for j in gap if page.labels[j] is not None or kinds[j] in ("chrome", "meta"))
             # A naive scrape keeps the other page's chrome; an extractor's text may not.
-            if chrome or (len(gap) >= WIDE_GAP and not extracted):
+            if chrome or (len(gap) >= sg.wide_gap and not extracted):
                 signs = int(dated) + int(twice) + int(dateline)
                 tier = ((STRONG if signs >= 2 else CUE) if heads and signs
-                        else WIDE if chrome and len(gap) >= WIDE_GAP else NARROW)
+                        else WIDE if chrome and len(gap) >= sg.wide_gap else NARROW)
                 out.append((_story_head(page, gap, heads) if tier in (STRONG, CUE) else prev_kept + 1, tier))
         if page.labels[i] is None:
             prev_kept = i
@@ -139,25 +131,26 @@ def _interview_goes_on(page: Labelling, start: int, end: int) -> bool:
     return first is not None and _QA.match(page.blocks[first].text) is not None
 
 
-def story_like(page: Labelling, start: int, end: int) -> bool:
+def story_like(page: Labelling, start: int, end: int, sg: Segmenting) -> bool:
     """From its first paragraph on, reads like an article: prose most of what is kept (not
     a footer's small print, a list of names or a list of headlines)."""
     kept = [i for i in range(start, end) if page.labels[i] is None]
     first = next((n for n, i in enumerate(kept) if page.kinds[i] == "prose"), len(kept))
-    kept = kept[first:first + STORY_HEAD]
+    kept = kept[first:first + sg.story_head]
     chars = sum(len(page.blocks[i].text) for i in kept)
     prose = sum(len(page.blocks[i].text) for i in kept if page.kinds[i] == "prose")
-    return prose >= STORY_PROSE_SHARE * chars
+    return prose >= sg.story_prose_share * chars
 
 
-def topic_shift(page: Labelling, before: list[int], after: list[int], cue: str, cache: dict | None = None) -> float | None:
+def topic_shift(page: Labelling, before: list[int], after: list[int], cue: str, sg: Segmenting,
+                cache: dict | None = None) -> float | None:
     """How much the text after a boundary shares with the story before it, when little
     enough for a new story to begin there; None when it shares too much (or either side
     is too short to tell). Both the vocabulary and the names (people, places) must move on."""
-    if len(before) < MIN_STORY_PROSE or len(after) < MIN_NEW_PROSE[cue]:
+    if len(before) < sg.min_story_prose or len(after) < sg.min_new(cue):
         return None
     wa, wb = content_words(page, before, cache), content_words(page, after, cache)
-    min_words, limit = LIMITS[cue]
+    min_words, limit = sg.limits(cue)
     if min(len(wa), len(wb)) < min_words:
         return None
     sim = cosine(wa, wb)
@@ -173,7 +166,8 @@ def off_subject(page: Labelling, idx: list[int]) -> bool:
     return subject_said(subject, (page.blocks[i].text for i in idx)) == 0
 
 
-def in_another_language(page: Labelling, before: list[int], start: int, end: int, cache: dict) -> bool:
+def in_another_language(page: Labelling, before: list[int], start: int, end: int, cache: dict,
+                        min_hits: int) -> bool:
     """All that is kept from here on is in another language than the story before it:
     another site's story (a quotation or a translated deck is a paragraph, not the rest)."""
     def hits(idx) -> list[int]:
@@ -185,17 +179,19 @@ def in_another_language(page: Labelling, before: list[int], start: int, end: int
             total = [a + b for a, b in zip(total, got)]
         return total
 
-    return foreign(hits(i for i in range(start, end) if page.labels[i] is None), top_language(hits(before)))
+    return foreign(hits(i for i in range(start, end) if page.labels[i] is None), top_language(hits(before)), min_hits)
 
 
 def plainly_other(page: Labelling, before: list[int], after: list[int], start: int, end: int, cue: str,
-                  later_run: bool, langs: dict) -> bool:
+                  later_run: bool, langs: dict, config: Config) -> bool:
     """Another story, though the two sides are too short for their vocabularies to tell:
     a later run that never mentions what the page's URL and headline are about, or text
     in another language than the story before it."""
-    if later_run and len(after) >= MIN_NEW_PROSE[cue] and off_subject(page, after):
+    sg = config.segmenting
+    if later_run and len(after) >= sg.min_new(cue) and off_subject(page, after):
         return True
-    return bool(after) and len(before) >= MIN_STORY_PROSE and in_another_language(page, before, start, end, langs)
+    return (bool(after) and len(before) >= sg.min_story_prose
+            and in_another_language(page, before, start, end, langs, config.rules.foreign_hits))
 
 
 def segment(cleaned: Labelling, config: Config) -> Labelling:
@@ -206,7 +202,8 @@ def segment(cleaned: Labelling, config: Config) -> Labelling:
         return page
     _, s0, e0 = page.runs[0]
     # (boundary, strong cue, end of the text the new story would take)
-    cands = [(b, cue, e0) for b, cue in gap_boundaries(page, s0, e0)]
+    sg = config.segmenting
+    cands = [(b, cue, e0) for b, cue in gap_boundaries(page, s0, e0, sg)]
     runs = {cue for cue, _, _ in page.runs[1:]}
     cands += [(cue, CUE if cue < s else WIDE, e) for cue, s, e in page.runs[1:]]
     story_start, k = s0, 0
@@ -218,12 +215,12 @@ def segment(cleaned: Labelling, config: Config) -> Labelling:
         for b, cue, end in cands:
             if b <= story_start or b in taken:
                 continue
-            if not story_like(page, b, end) or _interview_goes_on(page, b, end):
+            if not story_like(page, b, end, sg) or _interview_goes_on(page, b, end):
                 continue
             before, after = _kept_text(page, story_start, b), _kept_prose(page, b, end)
-            score = topic_shift(page, before, after, cue, terms)
-            if score is None and plainly_other(page, before, after, b, end, cue, b in runs, langs):
-                score = LIMITS[cue][1]  # accepted, after any candidate the vocabulary itself tells apart
+            score = topic_shift(page, before, after, cue, sg, terms)
+            if score is None and plainly_other(page, before, after, b, end, cue, b in runs, langs, config):
+                score = sg.limits(cue)[1]  # accepted, after any candidate the vocabulary itself tells apart
             if score is not None and (best is None or score < best[0]):
                 best = (score, b, end)
         if best is None:
