@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
-from itertools import chain
+
+import numpy as np
 
 
 from .language import LANGUAGES, foreign, language_hits, stopwords_of, top_language
@@ -27,28 +27,32 @@ _WORDS = re.compile(r"\w+")
 STRONG, CUE, WIDE, NARROW = "strong", "cue", "wide", "narrow"
 
 
-def block_terms(page: Labelling, i: int, cache: dict) -> list[str]:
+def block_terms(page: Labelling, i: int, cache: dict) -> np.ndarray:
+    """Block i's content words (no stopwords, digits or short words), as ids of the
+    page's own vocabulary (``cache["vocab"]``)."""
     got = cache.get(i)
     if got is None:
         stop = stopwords_of(page.lang)
-        got = cache[i] = [w for w in _WORDS.findall(page.blocks[i].text.casefold())
-                          if len(w) > 2 and w not in stop and not w.isdigit()]
+        vocab = cache.setdefault("vocab", {})
+        got = cache[i] = np.array([vocab.setdefault(w, len(vocab)) for w in _WORDS.findall(page.blocks[i].text.casefold())
+                                   if len(w) > 2 and w not in stop and not w.isdigit()], dtype=np.int64)
     return got
 
 
-def content_words(page: Labelling, idx, cache: dict | None = None) -> Counter:
-    """Term frequencies of the content words (no stopwords, digits or short words)."""
-    cache = {} if cache is None else cache
-    return Counter(chain.from_iterable(block_terms(page, i, cache) for i in idx))
+def content_words(page: Labelling, idx, cache: dict) -> np.ndarray:
+    """Term frequencies of the content words of blocks ``idx``, indexed by vocabulary id."""
+    ids = [block_terms(page, i, cache) for i in idx]
+    return np.bincount(np.concatenate(ids), minlength=len(cache["vocab"])) if ids else np.zeros(0, np.int64)
 
 
-def cosine(a: Counter, b: Counter) -> float:
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
     """Cosine of term-frequency vectors: a story's own subject words recur, so two parts of
     one article agree on them; words two stories merely happen to share count little."""
-    if not a or not b:
+    n = min(len(a), len(b))
+    if not a.any() or not b.any():
         return 1.0
-    num = sum(c * b[w] for w, c in a.items() if w in b)
-    return num / math.sqrt(sum(c * c for c in a.values()) * sum(c * c for c in b.values()))
+    num = int(a[:n] @ b[:n])  # integer sums: the same figure, to the bit, as counted word by word
+    return num / math.sqrt(int(a @ a) * int(b @ b))
 
 
 def _kept_prose(page: Labelling, lo: int, hi: int) -> list[int]:
@@ -143,7 +147,7 @@ def story_like(page: Labelling, start: int, end: int, sg: Segmenting) -> bool:
 
 
 def topic_shift(page: Labelling, before: list[int], after: list[int], cue: str, sg: Segmenting,
-                cache: dict | None = None) -> float | None:
+                cache: dict) -> float | None:
     """How much the text after a boundary shares with the story before it, when little
     enough for a new story to begin there; None when it shares too much (or either side
     is too short to tell). Both the vocabulary and the names (people, places) must move on."""
@@ -151,7 +155,7 @@ def topic_shift(page: Labelling, before: list[int], after: list[int], cue: str, 
         return None
     wa, wb = content_words(page, before, cache), content_words(page, after, cache)
     min_words, limit = sg.limits(cue)
-    if min(len(wa), len(wb)) < min_words:
+    if min(int(np.count_nonzero(wa)), int(np.count_nonzero(wb))) < min_words:
         return None
     sim = cosine(wa, wb)
     return sim if sim < limit else None
@@ -170,16 +174,20 @@ def in_another_language(page: Labelling, before: list[int], start: int, end: int
                         min_hits: int) -> bool:
     """All that is kept from here on is in another language than the story before it:
     another site's story (a quotation or a translated deck is a paragraph, not the rest)."""
-    def hits(idx) -> list[int]:
-        total = [0] * len(LANGUAGES)
-        for i in idx:
-            got = cache.get(i)
-            if got is None:
-                got = cache[i] = language_hits(block_words(page.blocks[i].text))
-            total = [a + b for a, b in zip(total, got)]
-        return total
+    if not cache:  # each block's stopword counts, by language: counted once, summed in numpy
+        cache["hits"] = np.zeros((len(page.blocks), len(LANGUAGES)), dtype=np.int64)
+        cache["done"] = np.zeros(len(page.blocks), dtype=bool)
+    table, done = cache["hits"], cache["done"]
 
-    return foreign(hits(i for i in range(start, end) if page.labels[i] is None), top_language(hits(before)), min_hits)
+    def hits(idx: list[int]) -> list[int]:
+        for i in idx:
+            if not done[i]:
+                table[i] = language_hits(block_words(page.blocks[i].text))
+                done[i] = True
+        return table[idx].sum(axis=0).tolist()
+
+    after = [i for i in range(start, end) if page.labels[i] is None]
+    return foreign(hits(after), top_language(hits(before)), min_hits)
 
 
 def plainly_other(page: Labelling, before: list[int], after: list[int], start: int, end: int, cue: str,
@@ -207,8 +215,8 @@ def segment(cleaned: Labelling, config: Config) -> Labelling:
     runs = {cue for cue, _, _ in page.runs[1:]}
     cands += [(cue, CUE if cue < s else WIDE, e) for cue, s, e in page.runs[1:]]
     story_start, k = s0, 0
-    terms: dict[int, Counter] = {}  # block → its content-word counts, computed once
-    langs: dict[int, list[int]] = {}  # block → its stopword counts by language
+    terms: dict = {}  # block → its content words' ids, computed once (block_terms)
+    langs: dict[str, np.ndarray] = {}  # each block's stopword counts by language (in_another_language)
     taken: set[int] = set()
     while True:
         best = None
