@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Throughput of the text cleaner (extract → clean → segment → the learned labeller) on
-one core, and of the rules alone beside it, in the same run.
+one core, and of the rules alone beside it, in the same run; then the HTML path beside
+trafilatura alone on the same pages.
 
 Reports MB/s of scraped text, cold (line-feature cache empty) and warm, best of three
 runs, on the shared evaluation pages (eval/ and eval-wide/'s longer pages) when they are
-there and on a generated corpus.
+there and on a generated corpus. The HTML path (trafilatura, then newsclean's passes) and
+trafilatura.extract alone (comments off) run alternated on eval-wide/'s raw HTML, best of
+three each.
 
-    python benchmarks/bench_clean.py [--docs 3000]
+    python benchmarks/bench_clean.py [--docs 3000] [--html-pages 300]
 """
 from __future__ import annotations
 
@@ -47,10 +50,41 @@ def report(name: str, texts: list[str], cfg: Config, repeat: int = 3) -> None:
           f"line cache hit {share:.0%}) | warm {mb / warm:5.2f} MB/s")
 
 
+def html_path(pages: list[dict], repeat: int) -> None:
+    """newsclean's HTML path against trafilatura alone, alternated, best of ``repeat``."""
+    import logging
+
+    import trafilatura
+
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    cfg = Config(html_field="html")
+
+    def ours() -> None:
+        for p in pages:
+            doc = Document(p["id"], p["html"], "html", {"path": "bench"}, url=p.get("url"))
+            process_page(extract(doc, cfg), cfg, sign=False)
+
+    def alone() -> None:
+        for p in pages:
+            trafilatura.extract(p["html"], url=p.get("url"), include_comments=False)
+
+    best = {"newsclean HTML path": float("inf"), "trafilatura alone": float("inf")}
+    for _ in range(repeat):
+        for name, fn in (("newsclean HTML path", ours), ("trafilatura alone", alone)):
+            t = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t)
+    mb = sum(len(p["html"].encode()) for p in pages) / 1e6
+    for name, secs in best.items():
+        print(f"{name:28s} {len(pages):6d} docs {mb:7.2f} MB of HTML | {len(pages) / secs:6.1f} docs/s")
+    print(f"  newsclean / trafilatura time: {best['newsclean HTML path'] / best['trafilatura alone']:.2f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=3000, help="generated documents")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each, the best reported")
+    ap.add_argument("--html-pages", type=int, default=300, help="eval-wide HTML pages for the HTML path (0: skip)")
     a = ap.parse_args()
     import gzip
 
@@ -68,6 +102,12 @@ def main() -> None:
         print(f"-- {label}")
         for name, texts in sets:
             report(name, texts, cfg, a.repeat)
+    html = SHARED / "eval-wide/html.jsonl.gz"
+    if a.html_pages and html.is_file():
+        with gzip.open(html, "rt", encoding="utf-8") as f:
+            pages = [json.loads(x) for _, x in zip(range(a.html_pages), f)]
+        print("-- HTML path (eval-wide/html.jsonl.gz)")
+        html_path(pages, a.repeat)
 
 
 if __name__ == "__main__":

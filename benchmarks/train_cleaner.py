@@ -46,7 +46,7 @@ MODEL = ROOT / "src" / "newsclean" / "models" / "labeller.txt"
 PARAMS = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 63, "min_data_in_leaf": 40,
           "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
           "verbose": -1, "seed": 1, "deterministic": True, "num_threads": 2}
-ROUNDS = 400
+ROUNDS = 200  # as good out of fold as 400 (eval 0.935, eval-wide 0.919, snippets 0.882), predicted in 2/5 of the time
 
 
 def read(path):

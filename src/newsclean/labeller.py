@@ -20,7 +20,10 @@ from importlib import resources
 import numpy as np
 import regex
 
-from .records import BOILERPLATE, DUPLICATE, METADATA, NAVIGATION, REASONS, RELATED, SIDEBAR, TEMPLATE, Labelling, normalize_ws
+from .language import stopwords_of
+from .records import (BOILERPLATE, COMMENTS, DUPLICATE, FOOTER, METADATA, NAVIGATION, NEWSLETTER, REASONS, RELATED,
+                      SIDEBAR, TEMPLATE, Labelling, normalize_ws)
+from .text import subject_said, url_subject
 
 KINDS = ("prose", "headline", "meta", "chrome", "other")
 # Window half-widths for the neighbourhood means: the lines just around, a paragraph's
@@ -28,11 +31,14 @@ KINDS = ("prose", "headline", "meta", "chrome", "other")
 WINDOWS = (1, 3, 10)
 OWN = ("log_chars", "words", "stop", "sentence", "caps", "date", "meta", "teaser", "numbered", "prose",
        "headline", "chrome", "kept", "in_run", "pos", "to_first_kept", "to_last_kept", "bullet", "pipe",
-       "colon_end", "digits", "upper", "link_words")
-WINDOWED = ("log_chars", "stop", "prose", "kept", "chrome", "meta", "headline")
+       "colon_end", "digits", "upper", "link_words", "topic", "subject", "after_marker", "to_title")
+WINDOWED = ("log_chars", "stop", "prose", "kept", "chrome", "meta", "headline", "topic", "subject")
 PAGE = ("n_lines", "mean_log_chars", "kept_share", "prose_share")
 FEATURES = (OWN + tuple(f"reason_{r}" for r in REASONS) + tuple(f"kind_{k}" for k in KINDS)
             + tuple(f"{w}_mean{k}" for k in WINDOWS for w in WINDOWED) + PAGE)
+
+
+_WORDS = regex.compile(r"\w+")
 
 
 _NOT_LETTER = regex.compile(r"[^\p{L}]+")  # str.isalpha: the letter categories
@@ -49,10 +55,50 @@ def _window_means(x: np.ndarray, k: int) -> np.ndarray:
     return (c[hi] - c[lo]) / (hi - lo)[:, None]
 
 
+def topic_similarity(page: Labelling) -> np.ndarray:
+    """Each line's cosine with the vocabulary of what the rules kept (the line itself left
+    out): a story's paragraphs talk about its subject; a comment thread, a product blurb or
+    another story's teaser, however prose-like, mostly do not."""
+    stop = stopwords_of(page.lang)
+    vocab: dict[str, int] = {}
+    ids: list[int] = []
+    line_of: list[int] = []
+    for i, b in enumerate(page.blocks):
+        words = [vocab.setdefault(w, len(vocab)) for w in _WORDS.findall(b.text.casefold())
+                 if len(w) > 2 and w not in stop and not w.isdigit()]
+        ids += words
+        line_of += [i] * len(words)
+    n, v = len(page.blocks), max(len(vocab), 1)
+    out = np.zeros(n, dtype=np.float32)
+    if not ids:
+        return out
+    # (line, word) pairs and their counts, in one pass of numpy
+    pairs, counts = np.unique(np.array(line_of, dtype=np.int64) * v + np.array(ids, dtype=np.int64),
+                              return_counts=True)
+    line, word, c = pairs // v, pairs % v, counts.astype(np.float64)
+    kept = np.array([lab is None for lab in page.labels], dtype=np.float64)
+    total = np.bincount(word, weights=c * kept[line], minlength=v)
+    dot = np.bincount(line, weights=c * total[word], minlength=n)  # each line · all kept text
+    cc = np.bincount(line, weights=c * c, minlength=n)
+    num = dot - kept * cc  # · the kept text without the line itself
+    rest = float(total @ total) - kept * (2.0 * dot - cc)
+    ok = (cc > 0) & (rest > 1e-9)
+    out[ok] = num[ok] / np.sqrt(cc[ok] * rest[ok])
+    return out
+
+
 def page_features(page: Labelling, feats: list) -> np.ndarray:
     """One row per block of a page, as the rules and the segmenter labelled it; ``feats`` are the
     blocks' own features (newsclean.clean.Feat)."""
     n = len(page.blocks)
+    topic = topic_similarity(page)
+    subject = url_subject(page.url)
+    title = normalize_ws(page.title).casefold() if page.title else None
+    title_at = next((i for i, b in enumerate(page.blocks) if normalize_ws(b.text).casefold() == title), None)
+    # a comments, related, newsletter or footer heading above: the section below is that
+    start = next((i for i, lab in enumerate(page.labels) if lab is None), n)
+    marker_at = next((i for i, f in enumerate(feats) if i > start and f.n_words <= 5
+                      and f.chrome in (COMMENTS, RELATED, NEWSLETTER, FOOTER)), n)
     own = np.zeros((n, len(OWN)), dtype=np.float32)
     reasons = np.zeros((n, len(REASONS)), dtype=np.float32)
     kinds = np.zeros((n, len(KINDS)), dtype=np.float32)
@@ -74,7 +120,9 @@ def page_features(page: Labelling, feats: list) -> np.ndarray:
                   page.labels[i] is None, in_run[i], i / max(n - 1, 1), (i - first) / max(n, 1),
                   (last - i) / max(n, 1), t[:1] in "•·*▪►-–", "|" in t, t.endswith(":"),
                   len(_NOT_DIGIT.sub("", t)) / max(len(t), 1),
-                  len(_NOT_UPPER.sub("", t)) / max(letters, 1), f.n_words <= 6 and f.caps >= 0.6)
+                  len(_NOT_UPPER.sub("", t)) / max(letters, 1), f.n_words <= 6 and f.caps >= 0.6,
+                  topic[i], subject_said(subject, [t]) if len(subject) >= 2 else -1.0, i > marker_at,
+                  (i - title_at) / max(n, 1) if title_at is not None else -2.0)
         if page.labels[i] is not None:
             reasons[i, reason_pos.get(page.labels[i], reason_pos["boilerplate"])] = 1
         if page.kinds:
