@@ -178,6 +178,7 @@ def main():
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--cache", help="keep the pages' features in this file between runs (experiments)")
+    ap.add_argument("--dump", help="write each page's out-of-fold story 0 (rules and model) to this JSONL file")
     a = ap.parse_args()
     if not (SHARED / "eval").is_dir():
         sys.exit("train_cleaner: ../shared (the evaluation sets) is not beside this checkout")
@@ -211,6 +212,11 @@ def main():
         for i in te:
             texts_model[i] = story0(rows[i][7], config, labeller)
         print(f"fold {k}: {len(tr)} pages to train, {len(te)} to score", file=sys.stderr)
+    if a.dump:
+        with open(a.dump, "w", encoding="utf-8") as f:
+            for i, r in enumerate(rows):
+                f.write(json.dumps({"set": r[0], "id": r[7]["id"], "url": r[7].get("url"), "rules": texts_rules[i],
+                                    "model": texts_model[i]}) + "\n")
     for name in ("eval", "wide", "snippets"):
         idx = [i for i, r in enumerate(rows) if r[0] == name]
         kind = rows[idx[0]][1]

@@ -104,3 +104,21 @@ def test_the_shipped_model_loads_and_runs():
     [rec, *_] = clean_text(text)
     assert rec["pipeline"]["labeller"] == labeller.hash
     assert clean_text(text, config=Config(labeller=False))[0]["pipeline"]["labeller"] is None
+
+
+def test_topic_similarity_tells_the_pages_subject_from_a_line_about_something_else():
+    from newsclean.labeller import topic_similarity
+    from newsclean.records import Block
+
+    body = ["The harbour council approved the harbour dredging plan for the northern basin.",
+            "Dredging of the basin will let container ships use the harbour berths.",
+            "The council said the harbour berths and the basin dredging would cost millions."]
+    off = "Great recipe, my kids loved these chocolate cookies with oat flakes!"
+    texts = body + [off]
+    blocks, pos = [], 0
+    for t in texts:
+        blocks.append(Block(pos, pos + len(t), t))
+        pos += len(t) + 1
+    lab = Labelling(Page("p", "\n".join(texts), {"path": "p"}, None, None, blocks), labels=[None] * 4)
+    sim = topic_similarity(lab)
+    assert min(sim[:3]) > 0.3 and sim[3] == 0.0

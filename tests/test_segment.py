@@ -145,3 +145,22 @@ def test_prose_in_another_language_below_the_body_is_a_story_of_its_own():
     # A short line in another language under the body (a motto, a credit) is no story.
     short = clean_text(page(*head, "Hafen", "Ausbau beschlossen", "Kurz gesagt:", GERMAN[0], "© 2021 Herald."))
     assert [r["story"] for r in short] == [0] and short[0]["text"].split("\n\n") == HARBOUR + more
+
+
+def test_stages_return_new_labellings_and_leave_theirs_alone():
+    from newsclean.clean import clean
+    from newsclean.extract import extract
+    from newsclean.records import Document
+    from newsclean.segment import segment, stories
+
+    config = Config(appended="drop")
+    pg = extract(Document("p", two_stories(), "text", {"path": "p"}), config)
+    cleaned = clean(pg, config)
+    before = (list(cleaned.labels), list(cleaned.story))
+    segmented = segment(cleaned, config)
+    assert max(segmented.story) == 1  # the segmenter found the volcano story…
+    assert (cleaned.labels, cleaned.story) == before  # …in its own copy of the labelling
+    after_segment = (list(segmented.labels), list(segmented.story))
+    (only,) = stories(segmented, config)
+    assert {"appended-story"} <= {r["reason"] for r in only.removed}
+    assert (segmented.labels, segmented.story) == after_segment  # dropping is the cut's, not the segmenter's
