@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
-"""Train the line labeller (newsclean.labeller) and estimate how it carries to new sites.
+"""Train the line labellers (newsclean.labeller) and estimate how they carry to new sites.
 
-    python benchmarks/train_cleaner.py                # cross-validate, then write the model
-    python benchmarks/train_cleaner.py --folds 5 --no-write
+    python benchmarks/train_cleaner.py                # cross-validate, then write the models
+    python benchmarks/train_cleaner.py --folds 5 --no-write [--only text|html]
 
-Reads the natural pages of ../shared/eval/ and ../shared/eval-wide/ (full gold: every line
-is labelled by matching the gold body as token 3-grams, which is blind to the quotes and
-spaces the gold straightens) and ../shared/eval-snippets/ (partial labels: a line holding
-a must-have snippet is body, one holding a must-not is not; the rest is unlabelled).
-Folds are grouped by site (URL host): no site is on both sides. Prints, per set, the
-out-of-fold figures of the rules alone and of the rules with the model — bag-of-words F1
-of the body (as score_pages.py) and snippet F1 (as score_snippets.py) — and writes the
-model trained on everything to src/newsclean/models/labeller.txt (LightGBM's text format)
-unless --no-write. (The cleaner does not use the model yet: see the README.)
+The text model: the natural pages of ../shared/eval/ and ../shared/eval-wide/ (full gold:
+every line is labelled by matching the gold body as token 3-grams, which is blind to the
+quotes and spaces the gold straightens) and ../shared/eval-snippets/ (partial labels: a
+line holding a must-have snippet is body, one holding a must-not is not; the rest is
+unlabelled). The HTML model: the same three sets' raw HTML through newsclean's extraction
+(trafilatura), its lines labelled the same way. Folds are grouped by site (URL host): no
+site is on both sides. Prints, per set, the out-of-fold figures without the model (the
+rules alone; trafilatura alone) and with it — bag-of-words F1 of the body (as
+score_pages.py) and snippet F1 (as score_snippets.py) — and writes the models trained on
+everything to src/newsclean/models/labeller.txt and labeller-html.txt (LightGBM's text
+format) unless --no-write. About ten minutes on two cores.
 """
 from __future__ import annotations
 
@@ -36,16 +38,21 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from newsclean import Config, DedupConfig  # noqa: E402
 from newsclean.clean import block_features  # noqa: E402
-from newsclean.extract import split_blocks  # noqa: E402
+from newsclean.extract import extract_text, split_blocks, to_page  # noqa: E402
 from newsclean.labeller import FEATURES, Labeller, page_features  # noqa: E402
 from newsclean.pipeline import label_page, process_page  # noqa: E402
-from newsclean.records import Page  # noqa: E402
+from newsclean.records import Document, Page  # noqa: E402
 
 TOKEN = re.compile(r"\w+")
 MODEL = ROOT / "src" / "newsclean" / "models" / "labeller.txt"
+HTML_MODEL = ROOT / "src" / "newsclean" / "models" / "labeller-html.txt"
 PARAMS = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 63, "min_data_in_leaf": 40,
           "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
           "verbose": -1, "seed": 1, "deterministic": True, "num_threads": 2}
+TEXT_PARAMS: dict = {}
+# trafilatura's text is short and already chosen: a smaller model for what it leaves behind.
+HTML_PARAMS = {"num_leaves": 31}
+HTML_ROUNDS = 200
 ROUNDS = 200  # as good out of fold as 400 (eval 0.935, eval-wide 0.919, snippets 0.882), predicted in 2/5 of the time
 
 
@@ -173,62 +180,138 @@ def train(x, y, rounds=ROUNDS, w=None, **params):
     return lightgbm.train({**PARAMS, **params}, data, rounds)
 
 
+def cross_validate(rows, folds: int, base, model_text, params: dict, rounds: int):
+    """Out-of-fold texts: ``base(row)`` (without any model) and ``model_text(row, labeller)``
+    with a model trained on the other folds' sites."""
+    # Sites to folds by a stable hash of the host: the same folds on every run and machine.
+    fold_of = {h: int(hashlib.sha256(h.encode()).hexdigest(), 16) % folds for h in {r[6] for r in rows}}
+    texts_base = {i: base(r) for i, r in enumerate(rows)}
+    texts_model = {}
+    for k in range(folds):
+        tr = [i for i, r in enumerate(rows) if fold_of[r[6]] != k]
+        te = [i for i, r in enumerate(rows) if fold_of[r[6]] == k]
+        x = np.vstack([rows[i][3] for i in tr])
+        y = np.concatenate([rows[i][4] for i in tr])
+        w = np.concatenate([weights(rows[i][3], rows[i][4]) for i in tr])
+        labeller = Labeller(train(x, y, rounds=rounds, w=w, **params).model_to_string())
+        for i in te:
+            texts_model[i] = model_text(rows[i], labeller)
+        print(f"fold {k}: {len(tr)} pages to train, {len(te)} to score", file=sys.stderr)
+    return texts_base, texts_model
+
+
+def report(rows, texts_base, texts_model, path: str, base_name: str, model_name: str) -> None:
+    for name in ("eval", "wide", "snippets"):
+        idx = [i for i, r in enumerate(rows) if r[0] == name]
+        if not idx:
+            continue
+        kind = rows[idx[0]][1]
+        golds = [rows[i][5] for i in idx]
+        print(f"{name:9s} out of fold, {path}: {base_name} {score([texts_base[i] for i in idx], golds, kind):.4f}"
+              f" | {model_name} {score([texts_model[i] for i in idx], golds, kind):.4f}")
+
+
+def write_model(rows, path: Path, params: dict, rounds: int) -> None:
+    model = train(np.vstack([r[3] for r in rows]), np.concatenate([r[4] for r in rows]), rounds=rounds,
+                  w=np.concatenate([weights(r[3], r[4]) for r in rows]), **params)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(model.model_to_string())
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
+
+
+def cached(path: str | None, build):
+    """``build()``, kept in ``path`` between runs when one is given (experiments)."""
+    import pickle
+
+    if path and Path(path).exists():
+        return pickle.loads(Path(path).read_bytes())
+    rows = build()
+    if path:
+        Path(path).write_bytes(pickle.dumps(rows))
+    return rows
+
+
+def text_rows(config):
+    rows = []  # (set, kind, page, x, y, gold, host, doc)
+    for name, items, kind in load_sets():
+        for doc, gold in items:
+            page, x, y = prepare(doc, gold, kind, config)
+            rows.append((name, kind, page, x, y, gold, host(doc.get("url")), doc))
+    return rows
+
+
+def _extract_html(doc):
+    config = Config(html_field="html")
+    return extract_text(Document(doc["id"], doc["html"], "html", {"path": "train"}, url=doc.get("url")), config)
+
+
+def html_rows(config):
+    """The HTML pages as newsclean's HTML path sees them: trafilatura's text, the rules'
+    labels and the features over it, and the gold labels of its lines."""
+    from multiprocessing import get_context
+
+    rows = []
+    for name, pages, gold, kind in (("eval", "eval/html.jsonl", "eval/html.gold.jsonl", "full"),
+                                    ("wide", "eval-wide/html.jsonl.gz", "eval-wide/html.gold.jsonl.gz", "full"),
+                                    ("snippets", "eval-snippets/snippets.html.jsonl.gz",
+                                     "eval-snippets/snippets.gold.jsonl", "snippets")):
+        g = {x["id"]: x for x in read(SHARED / gold) if x.get("kind", "natural") == "natural"}
+        docs = [d for d in read(SHARED / pages) if d["id"] in g]
+        with get_context("fork").Pool(2) as pool:
+            extracted = pool.map(_extract_html, docs, chunksize=8)
+        for doc, ex in zip(docs, extracted):
+            page = to_page(ex)
+            rules = label_page(page, dataclasses.replace(config, html_labeller=False, html_cleaner=True,
+                                                         labeller=False))
+            feats = block_features(page.blocks, config.rules)[1] if page.blocks else []
+            x = page_features(rules, feats) if page.blocks else np.zeros((0, len(FEATURES)), np.float32)
+            gd = g[doc["id"]]
+            y = full_labels(page.blocks, gd["stories"][0]) if kind == "full" else snippet_labels(page.blocks, gd)
+            rows.append((name, kind, page, x, y, gd, host(doc.get("url")), ex))
+    return rows
+
+
+def html_story0(ex, config, labeller) -> str:
+    cut = process_page(to_page(ex), config, sign=False, labeller=labeller)
+    return next((s.text for s in cut.stories if s.index == 0), "")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--only", choices=("text", "html"), help="train one of the two models")
     ap.add_argument("--cache", help="keep the pages' features in this file between runs (experiments)")
     ap.add_argument("--dump", help="write each page's out-of-fold story 0 (rules and model) to this JSONL file")
     a = ap.parse_args()
     if not (SHARED / "eval").is_dir():
         sys.exit("train_cleaner: ../shared (the evaluation sets) is not beside this checkout")
     config = Config(templates=False, dedup=DedupConfig(enabled=False))
-    t = time.time()
-    if a.cache and Path(a.cache).exists():
-        import pickle
-        rows = pickle.loads(Path(a.cache).read_bytes())
-    else:
-        rows = []  # (set, kind, page, x, y, gold, host)
-        for name, items, kind in load_sets():
-            for doc, gold in items:
-                page, x, y = prepare(doc, gold, kind, config)
-                rows.append((name, kind, page, x, y, gold, host(doc.get("url")), doc))
-        if a.cache:
-            import pickle
-            Path(a.cache).write_bytes(pickle.dumps(rows))
-    print(f"features of {len(rows)} pages in {time.time() - t:.0f}s", file=sys.stderr)
-    # Sites to folds by a stable hash of the host: the same folds on every run and machine.
-    fold_of = {h: int(hashlib.sha256(h.encode()).hexdigest(), 16) % a.folds for h in {r[6] for r in rows}}
-    rules_cfg = dataclasses.replace(config, labeller=False)
-    texts_rules = {i: story0(r[7], rules_cfg, None) for i, r in enumerate(rows)}
-    texts_model = {}
-    for k in range(a.folds):
-        tr = [i for i, r in enumerate(rows) if fold_of[r[6]] != k]
-        te = [i for i, r in enumerate(rows) if fold_of[r[6]] == k]
-        x = np.vstack([rows[i][3] for i in tr])
-        y = np.concatenate([rows[i][4] for i in tr])
-        w = np.concatenate([weights(rows[i][3], rows[i][4]) for i in tr])
-        labeller = Labeller(train(x, y, w=w).model_to_string())
-        for i in te:
-            texts_model[i] = story0(rows[i][7], config, labeller)
-        print(f"fold {k}: {len(tr)} pages to train, {len(te)} to score", file=sys.stderr)
-    if a.dump:
-        with open(a.dump, "w", encoding="utf-8") as f:
-            for i, r in enumerate(rows):
-                f.write(json.dumps({"set": r[0], "id": r[7]["id"], "url": r[7].get("url"), "rules": texts_rules[i],
-                                    "model": texts_model[i]}) + "\n")
-    for name in ("eval", "wide", "snippets"):
-        idx = [i for i, r in enumerate(rows) if r[0] == name]
-        kind = rows[idx[0]][1]
-        golds = [rows[i][5] for i in idx]
-        print(f"{name:9s} out of fold, text path: rules {score([texts_rules[i] for i in idx], golds, kind):.4f}"
-              f" | rules + labeller {score([texts_model[i] for i in idx], golds, kind):.4f}")
-    if not a.no_write:
-        model = train(np.vstack([r[3] for r in rows]), np.concatenate([r[4] for r in rows]),
-                      w=np.concatenate([weights(r[3], r[4]) for r in rows]))
-        MODEL.parent.mkdir(parents=True, exist_ok=True)
-        MODEL.write_text(model.model_to_string())
-        print(f"wrote {MODEL} ({MODEL.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
+    if a.only != "html":
+        t = time.time()
+        rows = cached(a.cache, lambda: text_rows(config))
+        print(f"features of {len(rows)} pages in {time.time() - t:.0f}s", file=sys.stderr)
+        rules_cfg = dataclasses.replace(config, labeller=False)
+        base, model = cross_validate(rows, a.folds, lambda r: story0(r[7], rules_cfg, None),
+                                     lambda r, lab: story0(r[7], config, lab), TEXT_PARAMS, ROUNDS)
+        if a.dump:
+            with open(a.dump, "w", encoding="utf-8") as f:
+                for i, r in enumerate(rows):
+                    f.write(json.dumps({"set": r[0], "id": r[7]["id"], "url": r[7].get("url"), "rules": base[i],
+                                        "model": model[i]}) + "\n")
+        report(rows, base, model, "text path", "rules", "rules + labeller")
+        if not a.no_write:
+            write_model(rows, MODEL, TEXT_PARAMS, ROUNDS)
+    if a.only != "text":
+        t = time.time()
+        rows = cached(a.cache and a.cache + ".html", lambda: html_rows(config))
+        print(f"HTML: extraction and features of {len(rows)} pages in {time.time() - t:.0f}s", file=sys.stderr)
+        html_cfg = Config(html_field="html", templates=False, dedup=DedupConfig(enabled=False))
+        base, model = cross_validate(rows, a.folds, lambda r: "\n\n".join(b.text for b in r[2].blocks),
+                                     lambda r, lab: html_story0(r[7], html_cfg, lab), HTML_PARAMS, HTML_ROUNDS)
+        report(rows, base, model, "HTML path", "trafilatura alone", f"pruned below {html_cfg.html_prune_below}")
+        if not a.no_write:
+            write_model(rows, HTML_MODEL, HTML_PARAMS, HTML_ROUNDS)
 
 
 if __name__ == "__main__":

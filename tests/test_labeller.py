@@ -122,3 +122,18 @@ def test_topic_similarity_tells_the_pages_subject_from_a_line_about_something_el
     lab = Labelling(Page("p", "\n".join(texts), {"path": "p"}, None, None, blocks), labels=[None] * 4)
     sim = topic_similarity(lab)
     assert min(sim[:3]) > 0.3 and sim[3] == 0.0
+
+
+def test_prune_keeps_what_the_extractor_kept_but_for_the_confident_chrome():
+    from newsclean import Config
+    from newsclean.labeller import prune
+
+    rules = _page(["caption", None, None, None, "duplicate", None])
+    rules.notes[4] = {"of": [100, 180]}
+    probs = np.array([0.05, 0.9, 0.1, 0.3, 0.02, 0.01])
+    out = prune(rules, probs, Config(html_prune_below=0.15))
+    # below the threshold: the rules' reason (and its note) where they had one, else the region
+    assert out.labels == ["caption", None, "boilerplate", None, "duplicate", "sidebar"]
+    assert out.notes[4] == {"of": [100, 180]} and out.story == [0] * 6
+    assert rules.labels == ["caption", None, None, None, "duplicate", None]  # its input untouched
+    assert prune(rules, probs, Config(html_prune_below=0.0)).labels == [None] * 6

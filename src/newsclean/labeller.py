@@ -199,6 +199,25 @@ def label(segmented: Labelling, labeller: "Labeller", config, feats: list) -> La
     return out
 
 
+def prune(rules: Labelling, probs: np.ndarray, config) -> Labelling:
+    """The HTML path's decoding: what the DOM extractor kept stays, but for the lines the
+    model is confident are not body (P(body) below ``config.html_prune_below``), named by
+    the rules' reason where the rules removed them too, else by where they sit. Stories
+    are not split here: the extractor chose one article."""
+    out = Labelling.of(rules.page)
+    out.title, out.date, out.probs = rules.title, rules.date, probs
+    keep = probs >= config.html_prune_below
+    kept = np.flatnonzero(keep)
+    first, last = (int(kept[0]), int(kept[-1])) if kept.size else (len(keep), -1)
+    for i in np.flatnonzero(~keep):
+        i = int(i)
+        if rules.labels[i] is not None:
+            out.labels[i], out.notes[i] = rules.labels[i], rules.notes[i]
+        else:
+            out.labels[i] = NAVIGATION if i < first else SIDEBAR if i > last else BOILERPLATE
+    return out
+
+
 class Labeller:
     """A trained model: ``probabilities(rows)`` → P(body) per line."""
 
@@ -213,10 +232,12 @@ class Labeller:
                              f"{len(FEATURES)}: retrain it (benchmarks/train_cleaner.py)")
 
     @classmethod
-    @lru_cache(maxsize=1)
-    def load(cls) -> "Labeller":
-        """The model shipped in the package."""
-        return cls(resources.files("newsclean").joinpath("models/labeller.txt").read_text())
+    @lru_cache(maxsize=2)
+    def load(cls, kind: str = "text") -> "Labeller":
+        """A model shipped in the package: for scraped text (``"text"``), or for the text
+        trafilatura extracted from HTML (``"html"``)."""
+        name = {"text": "labeller.txt", "html": "labeller-html.txt"}[kind]
+        return cls(resources.files("newsclean").joinpath("models", name).read_text())
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         if rows.shape[0] == 0:

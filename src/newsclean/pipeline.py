@@ -29,7 +29,7 @@ from .config import SCHEMA_VERSION, Config
 from .errors import RunError
 from .dedup import Deduper, band_keys, sketch_many
 from .extract import extract, extract_text, to_page
-from .labeller import Labeller, label
+from .labeller import Labeller, label, page_features, prune
 from .records import ERROR, Document, Extracted, Labelling, Page, Reject, Story, story_record
 from .read import url_problem
 from .segment import segment, stories
@@ -134,10 +134,18 @@ class Cut:
 def label_page(page: Page, config: Config, labeller=None) -> Labelling:
     """clean → segment → label for one page: every block's verdict. ``labeller``: a
     trained newsclean.labeller.Labeller (default: the shipped one, when ``config.labeller``)."""
-    # What an extractor that saw the DOM chose is kept as it is, unless the cleaner is
-    # asked to run on it (Config.html_cleaner): on the shared sets it cost recall there.
-    if (page.source.get("extractor") and not config.html_cleaner) or not page.blocks:
+    if not page.blocks:
         return Labelling.of(page)
+    extracted = bool(page.source.get("extractor"))
+    if extracted and not config.html_cleaner:
+        # What an extractor that saw the DOM chose is kept, but for the lines its own model
+        # is confident are chrome: the text cleaner's rules on top of it cost recall.
+        if not config.html_labeller:
+            return Labelling.of(page)
+        feats = block_features(page.blocks, config.rules)
+        rules = segment(clean(page, config, feats), config)
+        html_model = labeller if labeller is not None else Labeller.load("html")
+        return prune(rules, html_model.probabilities(page_features(rules, feats[1])), config)
     if labeller is None and config.labeller:
         labeller = Labeller.load()
     feats = block_features(page.blocks, config.rules)
@@ -496,7 +504,8 @@ def _pipeline_info(config: Config) -> dict:
     """What made a record: newsclean's version, the schema, the config's hash, and the
     hash of the labeller model (the config names no model file, so it says which)."""
     return {"version": __version__, "schema": SCHEMA_VERSION, "config": config.hash(),
-            "labeller": Labeller.load().hash if config.labeller else None}
+            "labeller": Labeller.load().hash if config.labeller else None,
+            "html_labeller": Labeller.load("html").hash if config.html_labeller else None}
 
 
 def explain_page(items: Iterable[Document | Reject], doc_id: str | None,
