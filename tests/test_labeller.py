@@ -137,3 +137,12 @@ def test_prune_keeps_what_the_extractor_kept_but_for_the_confident_chrome():
     assert out.notes[4] == {"of": [100, 180]} and out.story == [0] * 6
     assert rules.labels == ["caption", None, None, None, "duplicate", None]  # its input untouched
     assert prune(rules, probs, Config(html_prune_below=0.0)).labels == [None] * 6
+
+
+def test_prune_never_empties_a_page_the_extractor_read():
+    from newsclean import Config
+    from newsclean.labeller import prune
+
+    rules = _page([None, None, None, None])
+    assert prune(rules, np.array([0.01, 0.02, 0.9, 0.03]), Config()).labels == [None] * 4  # a quarter left
+    assert prune(rules, np.array([0.01, 0.9, 0.9, 0.03]), Config()).labels.count(None) == 2

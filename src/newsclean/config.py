@@ -186,6 +186,10 @@ class Config:
     # sets in every model variant tried; 0.2 and above cost one set in some.
     html_labeller: bool = True
     html_prune_below: float = 0.15
+    # Where the model would leave no more than this share of the page's characters, the
+    # page is one it does not know and trafilatura's text stands (it would otherwise
+    # empty a few pages trafilatura read right).
+    html_min_kept: float = 0.3
     rules: Rules = field(default_factory=Rules)
     segmenting: Segmenting = field(default_factory=Segmenting)
     dedup: DedupConfig = field(default_factory=DedupConfig)

@@ -202,11 +202,15 @@ def label(segmented: Labelling, labeller: "Labeller", config, feats: list) -> La
 def prune(rules: Labelling, probs: np.ndarray, config) -> Labelling:
     """The HTML path's decoding: what the DOM extractor kept stays, but for the lines the
     model is confident are not body (P(body) below ``config.html_prune_below``), named by
-    the rules' reason where the rules removed them too, else by where they sit. Stories
+    the rules' reason where the rules removed them too, else by where they sit — unless
+    that leaves no more than ``config.html_min_kept`` of the page's characters. Stories
     are not split here: the extractor chose one article."""
     out = Labelling.of(rules.page)
     out.title, out.date, out.probs = rules.title, rules.date, probs
     keep = probs >= config.html_prune_below
+    sizes = np.array([len(b.text) for b in out.blocks], dtype=float)
+    if float((sizes * keep).sum()) <= config.html_min_kept * float(sizes.sum()):
+        return out  # a page the model does not know: the extractor's choice stands
     kept = np.flatnonzero(keep)
     first, last = (int(kept[0]), int(kept[-1])) if kept.size else (len(keep), -1)
     for i in np.flatnonzero(~keep):
