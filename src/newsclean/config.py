@@ -27,6 +27,16 @@ class DedupConfig:
     jaccard: float = 0.6  # verified estimated Jaccard that makes two stories one
     containment: float = 0.8  # share of the shorter story's shingles found in the longer
     min_shingles: int = 8  # shorter stories are only deduplicated exactly
+    # Paragraphs: two stories are one when the smaller's paragraphs of para_min_chars or
+    # more (a subhead or a "Read more" line is no evidence) are, by characters, at least
+    # para_containment in the other in the same order, and number para_min_shared (one
+    # shared quote or wire paragraph is no copy). Paragraphs also propose candidates LSH
+    # misses (a truncated copy has a low Jaccard); one held by more than para_max_docs
+    # stories is boilerplate, not evidence.
+    para_min_chars: int = 80
+    para_containment: float = 0.6
+    para_min_shared: int = 2
+    para_max_docs: int = 50
 
     def __post_init__(self) -> None:
         if self.bands * self.rows > self.num_perm:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import regex
 import xxhash
 from datasketch import MinHash
 
@@ -272,6 +273,10 @@ class Entry:
     date: str | None
     exact: int
     old: bool = False  # from a persistent index: already published, stays the representative
+    # The story's paragraphs of at least DedupConfig.para_min_chars, in order: their keys
+    # (paragraph_keys) and lengths, for the paragraph test of verification.
+    paras: tuple[int, ...] = ()
+    para_chars: tuple[int, ...] = ()
 
 
 def estimate(a: Entry, b: Entry) -> tuple[float, float]:
@@ -282,6 +287,41 @@ def estimate(a: Entry, b: Entry) -> tuple[float, float]:
         return j, 0.0
     inter = j * (a.size + b.size) / (1.0 + j)
     return j, min(1.0, inter / small)
+
+
+_PARA_WORDS = regex.compile(r"\w+")
+
+
+def paragraph_keys(text: str, min_chars: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(key, characters) of each paragraph of at least ``min_chars``, in order; the key
+    ignores case, punctuation and spacing, as the exact key does."""
+    keys, chars = [], []
+    for p in text.split("\n\n"):
+        if len(p) >= min_chars:
+            keys.append(xxhash.xxh3_64_intdigest(" ".join(_PARA_WORDS.findall(p.casefold())).encode()))
+            chars.append(len(p))
+    return tuple(keys), tuple(chars)
+
+
+def paragraph_containment(a: Entry, b: Entry) -> tuple[float, int]:
+    """(share of the smaller story's paragraph characters found in the other in the same
+    order, paragraphs so found): a truncated copy, or one whose cleaner kept other chrome
+    or cut other lines, is made of the other's paragraphs however its whole text differs."""
+    small, big = (a, b) if sum(a.para_chars) <= sum(b.para_chars) else (b, a)
+    total = sum(small.para_chars)
+    if not total:
+        return 0.0, 0
+    where: dict[int, int] = {}
+    for pos, k in enumerate(big.paras):
+        where.setdefault(k, pos)
+    shared = [(where[k], c) for k, c in zip(small.paras, small.para_chars) if k in where]
+    # the heaviest chain of shared paragraphs in the same order in both (few: quadratic is fine)
+    chains: list[tuple[int, int]] = []  # (characters, paragraphs) of the best chain ending here
+    for i, (pos, c) in enumerate(shared):
+        prev = max((chains[j] for j in range(i) if shared[j][0] < pos), default=(0, 0))
+        chains.append((prev[0] + c, prev[1] + 1))
+    chars, count = max(chains, default=(0, 0))
+    return chars / total, count
 
 
 def rank(e: Entry) -> tuple:
@@ -298,6 +338,7 @@ class Deduper:
         self.entries: list[Entry] = []
         self._old: dict[str, int] = {}  # key → position of an entry pulled from the index
         self.buckets: dict[int, list[int]] = {}
+        self.by_paragraph: dict[int, list[int]] = {}  # paragraph key → entries holding it
         self.exact: dict[int, int] = {}
         self.parent: list[int] = []
         self.sims: dict[int, float] = {}
@@ -358,7 +399,8 @@ class Deduper:
                 pos = known if known is not None else self._adopt(old)
                 e = self.entries[pos]
         if e is None:
-            e = Entry(key, len(self.entries), sig, size, len(text), date, exact)
+            paras, chars = paragraph_keys(text, self.cfg.para_min_chars)
+            e = Entry(key, len(self.entries), sig, size, len(text), date, exact, paras=paras, para_chars=chars)
             pos = self._add_entry(e)
         if not text.strip():
             return
@@ -377,6 +419,10 @@ class Deduper:
             bucket = self.buckets.get(k)
             if bucket:
                 cands.update(bucket)
+        for k in set(e.paras):
+            holders = self.by_paragraph.get(k)
+            if holders and len(holders) <= self.cfg.para_max_docs:
+                cands.update(holders)
         if self.index is not None:
             cands.update(self._pull_old(self.index.candidates(sig, keys, e.exact), key))
         best = None
@@ -386,17 +432,23 @@ class Deduper:
             self.candidates += 1
             j, contain = estimate(e, self.entries[c])
             if j >= self.cfg.jaccard or contain >= self.cfg.containment:
-                score = max(j, contain)
-                if best is None or score > best[0]:
-                    best = (score, c, "near" if j >= self.cfg.jaccard else "contained")
+                score, kind = max(j, contain), "near" if j >= self.cfg.jaccard else "contained"
             else:
-                self.rejected += 1
+                share, shared = paragraph_containment(e, self.entries[c])
+                if share < self.cfg.para_containment or shared < self.cfg.para_min_shared:
+                    self.rejected += 1
+                    continue
+                score, kind = share, "paragraphs"
+            if best is None or score > best[0]:
+                best = (score, c, kind)
         if best is not None:
             self._union(best[1], pos)
             self.sims[pos] = round(best[0], 4)
             self.kinds[best[2]] += 1
         for k in keys:
             self.buckets.setdefault(k, []).append(pos)
+        for k in set(e.paras):
+            self.by_paragraph.setdefault(k, []).append(pos)
 
     def resolve(self) -> dict[str, tuple[str, float]]:
         """key → (representative key, similarity) for every story that is a duplicate."""
@@ -419,7 +471,7 @@ class Deduper:
                     sim = 1.0
                 else:
                     j, contain = estimate(e, r)
-                    sim = round(max(j, contain), 4)
+                    sim = round(max(j, contain, paragraph_containment(e, r)[0]), 4)
                 out[e.key] = (r.key, sim)
         return out
 
