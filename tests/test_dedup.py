@@ -111,3 +111,35 @@ def test_chinese_and_japanese_are_shingled_by_character():
     (sa, na, _), (sb, nb, _) = sketch_many(["\n\n".join(base), "\n\n".join(edited)], CFG)
     j, _ = estimate(Entry("a", 0, sa, na, 0, None, 0), Entry("b", 1, sb, nb, 0, None, 1))
     assert j >= CFG.jaccard
+
+
+PARAS = [f"Paragraph {k} of the reservoir story: the water board said on Monday that the dam, built in 19{50 + k}, "
+         f"will be rebuilt over {k + 2} years, and that farmers downstream will be heard on releases." for k in range(8)]
+CHROME = [f"Menu item {k}: Sports, Weather, Traffic, Opinion, Local, Business and the rest of the site's sections"
+          for k in range(12)]
+
+
+def story_entry(key, paras):
+    text = "\n\n".join(paras)
+    h = shingle_hashes(text, CFG.shingle)
+    return key, text, None, signature(h, CFG), int(h.size)
+
+
+def test_a_truncated_copy_inside_other_chrome_is_found_by_its_paragraphs():
+    d = Deduper(CFG)
+    d.add(*story_entry("full#0", PARAS))
+    # the story's first paragraphs, among lines the other copy's cleaner let through
+    copy = CHROME[:2] + PARAS[:5] + CHROME[2:4]
+    e = d.entries[0]
+    d.add(*story_entry("copy#0", copy))
+    j, contain = estimate(e, d.entries[1])
+    assert j < CFG.jaccard and contain < CFG.containment  # MinHash alone would not join them
+    assert d.resolve()["copy#0"][0] == "full#0" and d.kinds["paragraphs"] == 1
+
+
+def test_a_borrowed_paragraph_or_paragraphs_out_of_order_do_not_make_a_copy():
+    d = Deduper(CFG)
+    d.add(*story_entry("full#0", PARAS))
+    d.add(*story_entry("borrower#0", CHROME[:5] + [PARAS[3]]))  # one wire paragraph: no copy
+    d.add(*story_entry("shuffled#0", [PARAS[6], PARAS[1], PARAS[4]] + CHROME[5:8]))
+    assert d.resolve() == {}

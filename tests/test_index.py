@@ -224,3 +224,36 @@ def test_redis_rerun_is_the_same_story(tmp_path, redis_url):
     again = run([str(tmp_path / "a.jsonl")], redis_url)
     assert [(r["id"], r["duplicate_of"]) for r in again["duplicate"]] == [("a2#0", "a1#0")]
     assert [r["id"] for r in again["clean"]] == [r["id"] for r in first["clean"]] == ["a1#0"]
+
+
+def check_paragraphs_across_runs(index):
+    """A copy that only its paragraphs tell (tests/test_dedup.py) is found against the
+    stories of an earlier run, through what the index stores of their paragraphs."""
+    from newsclean.dedup import Deduper, band_keys
+
+    from .test_dedup import CHROME, PARAS, story_entry
+
+    cfg = DedupConfig()
+    idx = open_index(index, cfg)
+    try:
+        first = Deduper(cfg, index=idx)
+        first.add(*story_entry("full#0", PARAS))
+        first.add(*story_entry("other#0", CHROME[4:10]))
+        assert first.resolve() == {}
+        idx.add_all(first.new_entries(), lambda sig: band_keys(sig, cfg))
+        stored = idx.get("full#0")
+        assert stored.paras == first.entries[0].paras and stored.para_chars == first.entries[0].para_chars
+        second = Deduper(cfg, index=idx)
+        second.add(*story_entry("copy#0", CHROME[:2] + PARAS[:5] + CHROME[2:4]))
+        assert second.resolve() == {"copy#0": ("full#0", second.resolve()["copy#0"][1])}
+        assert second.kinds["paragraphs"] == 1
+    finally:
+        idx.close()
+
+
+def test_sqlite_paragraphs_across_runs(tmp_path):
+    check_paragraphs_across_runs(str(tmp_path / "idx.sqlite"))
+
+
+def test_redis_paragraphs_across_runs(redis_url):
+    check_paragraphs_across_runs(redis_url)

@@ -424,7 +424,7 @@ class Deduper:
             if holders and len(holders) <= self.cfg.para_max_docs:
                 cands.update(holders)
         if self.index is not None:
-            cands.update(self._pull_old(self.index.candidates(sig, keys, e.exact), key))
+            cands.update(self._pull_old(self.index.candidates(sig, keys, e.exact, e.paras), key))
         best = None
         for c in sorted(cands):
             if c == pos or self.entries[c].key == key:

@@ -24,12 +24,24 @@ from .config import DedupConfig
 from .dedup import Entry
 
 FORMAT = "newsclean-index"
-VERSION = 2  # 2: Chinese and Japanese shingled by character (1: by run of characters)
+# 3: each story's paragraph keys, for the paragraph test (2: Chinese and Japanese shingled
+# by character; 1: by run of characters)
+VERSION = 3
 
 
 def header(cfg: DedupConfig) -> dict:
     return {"format": FORMAT, "version": VERSION, "num_perm": cfg.num_perm, "bands": cfg.bands,
-            "rows": cfg.rows, "scheme": cfg.scheme, "seed": cfg.seed, "shingle": cfg.shingle}
+            "rows": cfg.rows, "scheme": cfg.scheme, "seed": cfg.seed, "shingle": cfg.shingle,
+            "para_min_chars": cfg.para_min_chars}
+
+
+def _paras_blob(e: Entry) -> tuple[bytes, bytes]:
+    return np.array(e.paras, dtype=np.uint64).tobytes(), np.array(e.para_chars, dtype=np.uint32).tobytes()
+
+
+def _paras_of(keys: bytes, chars: bytes) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    return (tuple(np.frombuffer(keys, dtype=np.uint64).tolist()),
+            tuple(np.frombuffer(chars, dtype=np.uint32).tolist()))
 
 
 def _check(found: dict, cfg: DedupConfig, where: str) -> None:
@@ -82,26 +94,36 @@ class SQLiteIndex:
             with self.db:
                 self.db.executescript("""
                     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
-                    CREATE TABLE entries (key TEXT PRIMARY KEY, sig BLOB, size INT, length INT, date TEXT, exact INT);
+                    CREATE TABLE entries (key TEXT PRIMARY KEY, sig BLOB, size INT, length INT, date TEXT, exact INT,
+                                          paras BLOB, para_chars BLOB);
                     CREATE TABLE buckets (band INTEGER, key TEXT);
+                    CREATE TABLE paragraphs (para INTEGER, key TEXT);
                     CREATE INDEX buckets_band ON buckets (band);
+                    CREATE INDEX paragraphs_para ON paragraphs (para);
                     CREATE INDEX entries_exact ON entries (exact);
                 """)
                 self.db.execute("INSERT INTO meta VALUES ('header', ?)", (orjson.dumps(header(cfg)).decode(),))
 
-    def candidates(self, sig: np.ndarray, band_keys: list[int], exact: int) -> list[str]:
+    def candidates(self, sig: np.ndarray, band_keys: list[int], exact: int, paras=()) -> list[str]:
         qs = ",".join("?" * len(band_keys))
+        ps = ",".join("?" * len(paras))
+        # stories sharing a paragraph, but for paragraphs so common they are boilerplate
+        by_para = (f" UNION SELECT key FROM paragraphs WHERE para IN (SELECT para FROM paragraphs WHERE para IN ({ps})"
+                   f" GROUP BY para HAVING COUNT(*) <= ?)") if paras else ""
         rows = self.db.execute(
-            f"SELECT key FROM buckets WHERE band IN ({qs}) UNION SELECT key FROM entries WHERE exact = ?",
-            [_signed(k) for k in band_keys] + [_signed(exact)])
+            f"SELECT key FROM buckets WHERE band IN ({qs}) UNION SELECT key FROM entries WHERE exact = ?{by_para}",
+            [_signed(k) for k in band_keys] + [_signed(exact)]
+            + ([_signed(k) for k in paras] + [self.cfg.para_max_docs] if paras else []))
         return sorted(r[0] for r in rows)
 
     def get(self, key: str) -> Entry | None:
-        row = self.db.execute("SELECT sig, size, length, date, exact FROM entries WHERE key = ?", (key,)).fetchone()
+        row = self.db.execute("SELECT sig, size, length, date, exact, paras, para_chars FROM entries WHERE key = ?",
+                              (key,)).fetchone()
         if row is None:
             return None
         sig = np.frombuffer(row[0], dtype=_dtype(self.cfg)).copy()
-        return Entry(key, -1, sig, row[1], row[2], row[3], row[4] % (1 << 64), old=True)
+        paras, chars = _paras_of(row[5], row[6])
+        return Entry(key, -1, sig, row[1], row[2], row[3], row[4] % (1 << 64), old=True, paras=paras, para_chars=chars)
 
     def add_all(self, entries: Iterable[Entry], band_keys) -> int:
         """Store entries in one transaction; return how many were new or changed."""
@@ -114,10 +136,13 @@ class SQLiteIndex:
                         continue  # the same story seen again (a re-run): one entry
                     self.db.execute("DELETE FROM entries WHERE key = ?", (e.key,))  # an updated page
                     self.db.execute("DELETE FROM buckets WHERE key = ?", (e.key,))
-                self.db.execute("INSERT INTO entries VALUES (?,?,?,?,?,?)",
-                                (e.key, e.sig.tobytes(), e.size, e.length, e.date, _signed(e.exact)))
+                    self.db.execute("DELETE FROM paragraphs WHERE key = ?", (e.key,))
+                self.db.execute("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?)",
+                                (e.key, e.sig.tobytes(), e.size, e.length, e.date, _signed(e.exact), *_paras_blob(e)))
                 self.db.executemany("INSERT INTO buckets VALUES (?,?)",
                                     [(_signed(k), e.key) for k in band_keys(e.sig)])
+                self.db.executemany("INSERT INTO paragraphs VALUES (?,?)",
+                                    [(_signed(k), e.key) for k in sorted(set(e.paras))])
                 n += 1
         return n
 
@@ -172,11 +197,18 @@ class RedisIndex:
 
         return LeanMinHash(seed=self.cfg.seed, hashvalues=sig, scheme=self.cfg.scheme)
 
-    def candidates(self, sig: np.ndarray, band_keys: list[int], exact: int) -> list[str]:
+    def candidates(self, sig: np.ndarray, band_keys: list[int], exact: int, paras=()) -> list[str]:
         keys = {k.decode() if isinstance(k, bytes) else k for k in self.lsh.query(self._lean(sig))}
         same = self.r.hget(f"{self.prefix}:exact", str(exact))
         if same is not None:
             keys.add(same.decode())
+        if paras:
+            pipe = self.r.pipeline(transaction=False)
+            for k in sorted(set(paras)):
+                pipe.smembers(f"{self.prefix}:para:{k}")
+            for holders in pipe.execute():
+                if len(holders) <= self.cfg.para_max_docs:  # more: boilerplate, not evidence
+                    keys.update(h.decode() for h in holders)
         return sorted(keys)
 
     def get(self, key: str) -> Entry | None:
@@ -185,28 +217,39 @@ class RedisIndex:
             return None
         d = orjson.loads(raw)
         sig = np.frombuffer(bytes.fromhex(d["sig"]), dtype=_dtype(self.cfg)).copy()
-        return Entry(key, -1, sig, d["size"], d["length"], d["date"], d["exact"], old=True)
+        paras, chars = _paras_of(bytes.fromhex(d["paras"]), bytes.fromhex(d["para_chars"]))
+        return Entry(key, -1, sig, d["size"], d["length"], d["date"], d["exact"], old=True, paras=paras,
+                     para_chars=chars)
 
     def add_all(self, entries: Iterable[Entry], band_keys=None) -> int:
         """LSH buckets first, then the entries in one MULTI/EXEC: an entry is what makes a
         story known (a bucket naming a key without an entry is passed over), so a run
         killed half-way leaves no story half-published."""
-        todo = []
+        todo, stale = [], []
         for e in entries:
             have = self.get(e.key)
             if have is not None and have.exact == e.exact:
                 continue  # the same story seen again (a re-run): one entry
             todo.append(e)
+            if have is not None:
+                stale.append(have)
         with self.lsh.insertion_session() as session:
             for e in todo:
                 if e.key in self.lsh:  # an updated page, or buckets left by a killed run
                     self.lsh.remove(e.key)
                 session.insert(e.key, self._lean(e.sig), check_duplication=False)
         pipe = self.r.pipeline(transaction=True)
+        for old in stale:  # an updated page: its old paragraphs no longer name it
+            for k in set(old.paras):
+                pipe.srem(f"{self.prefix}:para:{k}", old.key)
         for e in todo:
+            keys, chars = _paras_blob(e)
             pipe.hset(f"{self.prefix}:entries", e.key, orjson.dumps(
-                {"sig": e.sig.tobytes().hex(), "size": e.size, "length": e.length, "date": e.date, "exact": e.exact}))
+                {"sig": e.sig.tobytes().hex(), "size": e.size, "length": e.length, "date": e.date, "exact": e.exact,
+                 "paras": keys.hex(), "para_chars": chars.hex()}))
             pipe.hsetnx(f"{self.prefix}:exact", str(e.exact), e.key)
+            for k in set(e.paras):
+                pipe.sadd(f"{self.prefix}:para:{k}", e.key)
         pipe.execute()
         return len(todo)
 
