@@ -143,3 +143,12 @@ def test_a_borrowed_paragraph_or_paragraphs_out_of_order_do_not_make_a_copy():
     d.add(*story_entry("borrower#0", CHROME[:5] + [PARAS[3]]))  # one wire paragraph: no copy
     d.add(*story_entry("shuffled#0", [PARAS[6], PARAS[1], PARAS[4]] + CHROME[5:8]))
     assert d.resolve() == {}
+
+
+def test_two_short_posts_that_kept_the_same_cookie_notice_are_not_one_story():
+    notice = ["Privacy and cookies: this site uses cookies. By continuing to use this website, you agree to their use.",
+              "To find out more, including how to control cookies, see here: our cookie policy and the imprint page."]
+    d = Deduper(CFG)
+    d.add(*story_entry("a#0", ["Who slips next on the ice? I bet it is you, said M, and then slipped himself."] + notice))
+    d.add(*story_entry("b#0", ["I know I am drunk and should not say this, he said. Then do not say it."] + notice))
+    assert d.resolve() == {}

@@ -36,6 +36,9 @@ class DedupConfig:
     para_min_chars: int = 80
     para_containment: float = 0.6
     para_min_shared: int = 2
+    # …and para_min_shared_chars characters: a site's cookie notice and imprint, kept
+    # under two short posts, are two paragraphs too (eval-snippets' blogs).
+    para_min_shared_chars: int = 400
     para_max_docs: int = 50
 
     def __post_init__(self) -> None:

@@ -303,14 +303,14 @@ def paragraph_keys(text: str, min_chars: int) -> tuple[tuple[int, ...], tuple[in
     return tuple(keys), tuple(chars)
 
 
-def paragraph_containment(a: Entry, b: Entry) -> tuple[float, int]:
+def paragraph_containment(a: Entry, b: Entry) -> tuple[float, int, int]:
     """(share of the smaller story's paragraph characters found in the other in the same
-    order, paragraphs so found): a truncated copy, or one whose cleaner kept other chrome
+    order, paragraphs so found, their characters): a truncated copy, or one whose cleaner kept other chrome
     or cut other lines, is made of the other's paragraphs however its whole text differs."""
     small, big = (a, b) if sum(a.para_chars) <= sum(b.para_chars) else (b, a)
     total = sum(small.para_chars)
     if not total:
-        return 0.0, 0
+        return 0.0, 0, 0
     where: dict[int, int] = {}
     for pos, k in enumerate(big.paras):
         where.setdefault(k, pos)
@@ -321,7 +321,7 @@ def paragraph_containment(a: Entry, b: Entry) -> tuple[float, int]:
         prev = max((chains[j] for j in range(i) if shared[j][0] < pos), default=(0, 0))
         chains.append((prev[0] + c, prev[1] + 1))
     chars, count = max(chains, default=(0, 0))
-    return chars / total, count
+    return chars / total, count, chars
 
 
 def rank(e: Entry) -> tuple:
@@ -419,23 +419,30 @@ class Deduper:
             bucket = self.buckets.get(k)
             if bucket:
                 cands.update(bucket)
+        if self.index is not None:
+            cands.update(self._pull_old(self.index.candidates(sig, keys, e.exact), key))
+        # Stories proposed only by a shared paragraph must pass the paragraph test: a short
+        # post is "contained" in another by the cookie notice both kept.
+        by_para: set[int] = set()
         for k in set(e.paras):
             holders = self.by_paragraph.get(k)
             if holders and len(holders) <= self.cfg.para_max_docs:
-                cands.update(holders)
+                by_para.update(holders)
         if self.index is not None:
-            cands.update(self._pull_old(self.index.candidates(sig, keys, e.exact, e.paras), key))
+            by_para.update(self._pull_old(self.index.sharing(e.paras), key))
+        by_para -= cands
         best = None
-        for c in sorted(cands):
+        for c in sorted(cands | by_para):
             if c == pos or self.entries[c].key == key:
                 continue
             self.candidates += 1
             j, contain = estimate(e, self.entries[c])
-            if j >= self.cfg.jaccard or contain >= self.cfg.containment:
+            if c not in by_para and (j >= self.cfg.jaccard or contain >= self.cfg.containment):
                 score, kind = max(j, contain), "near" if j >= self.cfg.jaccard else "contained"
             else:
-                share, shared = paragraph_containment(e, self.entries[c])
-                if share < self.cfg.para_containment or shared < self.cfg.para_min_shared:
+                share, shared, chars = paragraph_containment(e, self.entries[c])
+                if (share < self.cfg.para_containment or shared < self.cfg.para_min_shared
+                        or chars < self.cfg.para_min_shared_chars):
                     self.rejected += 1
                     continue
                 score, kind = share, "paragraphs"

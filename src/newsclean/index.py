@@ -104,16 +104,22 @@ class SQLiteIndex:
                 """)
                 self.db.execute("INSERT INTO meta VALUES ('header', ?)", (orjson.dumps(header(cfg)).decode(),))
 
-    def candidates(self, sig: np.ndarray, band_keys: list[int], exact: int, paras=()) -> list[str]:
+    def candidates(self, sig: np.ndarray, band_keys: list[int], exact: int) -> list[str]:
         qs = ",".join("?" * len(band_keys))
-        ps = ",".join("?" * len(paras))
-        # stories sharing a paragraph, but for paragraphs so common they are boilerplate
-        by_para = (f" UNION SELECT key FROM paragraphs WHERE para IN (SELECT para FROM paragraphs WHERE para IN ({ps})"
-                   f" GROUP BY para HAVING COUNT(*) <= ?)") if paras else ""
         rows = self.db.execute(
-            f"SELECT key FROM buckets WHERE band IN ({qs}) UNION SELECT key FROM entries WHERE exact = ?{by_para}",
-            [_signed(k) for k in band_keys] + [_signed(exact)]
-            + ([_signed(k) for k in paras] + [self.cfg.para_max_docs] if paras else []))
+            f"SELECT key FROM buckets WHERE band IN ({qs}) UNION SELECT key FROM entries WHERE exact = ?",
+            [_signed(k) for k in band_keys] + [_signed(exact)])
+        return sorted(r[0] for r in rows)
+
+    def sharing(self, paras) -> list[str]:
+        """Stories holding any of these paragraphs, but for paragraphs so common (more than
+        para_max_docs stories) they are boilerplate."""
+        if not paras:
+            return []
+        ps = ",".join("?" * len(set(paras)))
+        rows = self.db.execute(
+            f"SELECT DISTINCT key FROM paragraphs WHERE para IN (SELECT para FROM paragraphs WHERE para IN ({ps})"
+            f" GROUP BY para HAVING COUNT(*) <= ?)", [_signed(k) for k in sorted(set(paras))] + [self.cfg.para_max_docs])
         return sorted(r[0] for r in rows)
 
     def get(self, key: str) -> Entry | None:
@@ -197,18 +203,24 @@ class RedisIndex:
 
         return LeanMinHash(seed=self.cfg.seed, hashvalues=sig, scheme=self.cfg.scheme)
 
-    def candidates(self, sig: np.ndarray, band_keys: list[int], exact: int, paras=()) -> list[str]:
+    def candidates(self, sig: np.ndarray, band_keys: list[int], exact: int) -> list[str]:
         keys = {k.decode() if isinstance(k, bytes) else k for k in self.lsh.query(self._lean(sig))}
         same = self.r.hget(f"{self.prefix}:exact", str(exact))
         if same is not None:
             keys.add(same.decode())
-        if paras:
-            pipe = self.r.pipeline(transaction=False)
-            for k in sorted(set(paras)):
-                pipe.smembers(f"{self.prefix}:para:{k}")
-            for holders in pipe.execute():
-                if len(holders) <= self.cfg.para_max_docs:  # more: boilerplate, not evidence
-                    keys.update(h.decode() for h in holders)
+        return sorted(keys)
+
+    def sharing(self, paras) -> list[str]:
+        """Stories holding any of these paragraphs (as SQLiteIndex.sharing)."""
+        if not paras:
+            return []
+        keys: set[str] = set()
+        pipe = self.r.pipeline(transaction=False)
+        for k in sorted(set(paras)):
+            pipe.smembers(f"{self.prefix}:para:{k}")
+        for holders in pipe.execute():
+            if len(holders) <= self.cfg.para_max_docs:  # more: boilerplate, not evidence
+                keys.update(h.decode() for h in holders)
         return sorted(keys)
 
     def get(self, key: str) -> Entry | None:
