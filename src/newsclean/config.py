@@ -40,6 +40,10 @@ class DedupConfig:
     # under two short posts, are two paragraphs too (eval-snippets' blogs).
     para_min_shared_chars: int = 400
     para_max_docs: int = 50
+    # Candidates by paragraph look at a story's first para_probes paragraphs only (a
+    # truncated or syndicated copy shares the lead): memory grows with stories, not with
+    # every paragraph of the corpus.
+    para_probes: int = 6
 
     def __post_init__(self) -> None:
         if self.bands * self.rows > self.num_perm:

@@ -274,9 +274,16 @@ class Entry:
     exact: int
     old: bool = False  # from a persistent index: already published, stays the representative
     # The story's paragraphs of at least DedupConfig.para_min_chars, in order: their keys
-    # (paragraph_keys) and lengths, for the paragraph test of verification.
-    paras: tuple[int, ...] = ()
-    para_chars: tuple[int, ...] = ()
+    # (paragraph_keys; uint64) and lengths (uint32), packed: 12 bytes a paragraph.
+    paras: bytes = b""
+    para_chars: bytes = b""
+
+    def paragraphs(self) -> tuple[list[int], list[int]]:
+        return np.frombuffer(self.paras, dtype=np.uint64).tolist(), np.frombuffer(self.para_chars, dtype=np.uint32).tolist()
+
+    def probes(self, n: int) -> list[int]:
+        """The keys of its first ``n`` paragraphs: what a copy, cut or not, shares with it."""
+        return sorted(set(np.frombuffer(self.paras, dtype=np.uint64)[:n].tolist()))
 
 
 def estimate(a: Entry, b: Entry) -> tuple[float, float]:
@@ -292,29 +299,30 @@ def estimate(a: Entry, b: Entry) -> tuple[float, float]:
 _PARA_WORDS = regex.compile(r"\w+")
 
 
-def paragraph_keys(text: str, min_chars: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """(key, characters) of each paragraph of at least ``min_chars``, in order; the key
-    ignores case, punctuation and spacing, as the exact key does."""
+def paragraph_keys(text: str, min_chars: int) -> tuple[bytes, bytes]:
+    """(keys, characters) of the paragraphs of at least ``min_chars``, in order, packed as
+    Entry keeps them; a key ignores case, punctuation and spacing, as the exact key does."""
     keys, chars = [], []
     for p in text.split("\n\n"):
         if len(p) >= min_chars:
             keys.append(xxhash.xxh3_64_intdigest(" ".join(_PARA_WORDS.findall(p.casefold())).encode()))
             chars.append(len(p))
-    return tuple(keys), tuple(chars)
+    return np.array(keys, dtype=np.uint64).tobytes(), np.array(chars, dtype=np.uint32).tobytes()
 
 
 def paragraph_containment(a: Entry, b: Entry) -> tuple[float, int, int]:
     """(share of the smaller story's paragraph characters found in the other in the same
     order, paragraphs so found, their characters): a truncated copy, or one whose cleaner kept other chrome
     or cut other lines, is made of the other's paragraphs however its whole text differs."""
-    small, big = (a, b) if sum(a.para_chars) <= sum(b.para_chars) else (b, a)
-    total = sum(small.para_chars)
+    (ka, ca), (kb, cb) = a.paragraphs(), b.paragraphs()
+    (small_keys, small_chars), big_keys = ((ka, ca), kb) if sum(ca) <= sum(cb) else ((kb, cb), ka)
+    total = sum(small_chars)
     if not total:
         return 0.0, 0, 0
     where: dict[int, int] = {}
-    for pos, k in enumerate(big.paras):
+    for pos, k in enumerate(big_keys):
         where.setdefault(k, pos)
-    shared = [(where[k], c) for k, c in zip(small.paras, small.para_chars) if k in where]
+    shared = [(where[k], c) for k, c in zip(small_keys, small_chars) if k in where]
     # the heaviest chain of shared paragraphs in the same order in both (few: quadratic is fine)
     chains: list[tuple[int, int]] = []  # (characters, paragraphs) of the best chain ending here
     for i, (pos, c) in enumerate(shared):
@@ -424,12 +432,13 @@ class Deduper:
         # Stories proposed only by a shared paragraph must pass the paragraph test: a short
         # post is "contained" in another by the cookie notice both kept.
         by_para: set[int] = set()
-        for k in set(e.paras):
+        probes = e.probes(self.cfg.para_probes)
+        for k in probes:
             holders = self.by_paragraph.get(k)
             if holders and len(holders) <= self.cfg.para_max_docs:
                 by_para.update(holders)
         if self.index is not None:
-            by_para.update(self._pull_old(self.index.sharing(e.paras), key))
+            by_para.update(self._pull_old(self.index.sharing(probes), key))
         by_para -= cands
         best = None
         for c in sorted(cands | by_para):
@@ -454,7 +463,7 @@ class Deduper:
             self.kinds[best[2]] += 1
         for k in keys:
             self.buckets.setdefault(k, []).append(pos)
-        for k in set(e.paras):
+        for k in probes:
             self.by_paragraph.setdefault(k, []).append(pos)
 
     def resolve(self) -> dict[str, tuple[str, float]]:

@@ -32,16 +32,10 @@ VERSION = 3
 def header(cfg: DedupConfig) -> dict:
     return {"format": FORMAT, "version": VERSION, "num_perm": cfg.num_perm, "bands": cfg.bands,
             "rows": cfg.rows, "scheme": cfg.scheme, "seed": cfg.seed, "shingle": cfg.shingle,
-            "para_min_chars": cfg.para_min_chars}
+            "para_min_chars": cfg.para_min_chars, "para_probes": cfg.para_probes}
 
 
-def _paras_blob(e: Entry) -> tuple[bytes, bytes]:
-    return np.array(e.paras, dtype=np.uint64).tobytes(), np.array(e.para_chars, dtype=np.uint32).tobytes()
 
-
-def _paras_of(keys: bytes, chars: bytes) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    return (tuple(np.frombuffer(keys, dtype=np.uint64).tolist()),
-            tuple(np.frombuffer(chars, dtype=np.uint32).tolist()))
 
 
 def _check(found: dict, cfg: DedupConfig, where: str) -> None:
@@ -128,8 +122,7 @@ class SQLiteIndex:
         if row is None:
             return None
         sig = np.frombuffer(row[0], dtype=_dtype(self.cfg)).copy()
-        paras, chars = _paras_of(row[5], row[6])
-        return Entry(key, -1, sig, row[1], row[2], row[3], row[4] % (1 << 64), old=True, paras=paras, para_chars=chars)
+        return Entry(key, -1, sig, row[1], row[2], row[3], row[4] % (1 << 64), old=True, paras=row[5], para_chars=row[6])
 
     def add_all(self, entries: Iterable[Entry], band_keys) -> int:
         """Store entries in one transaction; return how many were new or changed."""
@@ -144,11 +137,11 @@ class SQLiteIndex:
                     self.db.execute("DELETE FROM buckets WHERE key = ?", (e.key,))
                     self.db.execute("DELETE FROM paragraphs WHERE key = ?", (e.key,))
                 self.db.execute("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?)",
-                                (e.key, e.sig.tobytes(), e.size, e.length, e.date, _signed(e.exact), *_paras_blob(e)))
+                                (e.key, e.sig.tobytes(), e.size, e.length, e.date, _signed(e.exact), e.paras, e.para_chars))
                 self.db.executemany("INSERT INTO buckets VALUES (?,?)",
                                     [(_signed(k), e.key) for k in band_keys(e.sig)])
                 self.db.executemany("INSERT INTO paragraphs VALUES (?,?)",
-                                    [(_signed(k), e.key) for k in sorted(set(e.paras))])
+                                    [(_signed(k), e.key) for k in e.probes(self.cfg.para_probes)])
                 n += 1
         return n
 
@@ -229,9 +222,8 @@ class RedisIndex:
             return None
         d = orjson.loads(raw)
         sig = np.frombuffer(bytes.fromhex(d["sig"]), dtype=_dtype(self.cfg)).copy()
-        paras, chars = _paras_of(bytes.fromhex(d["paras"]), bytes.fromhex(d["para_chars"]))
-        return Entry(key, -1, sig, d["size"], d["length"], d["date"], d["exact"], old=True, paras=paras,
-                     para_chars=chars)
+        return Entry(key, -1, sig, d["size"], d["length"], d["date"], d["exact"], old=True,
+                     paras=bytes.fromhex(d["paras"]), para_chars=bytes.fromhex(d["para_chars"]))
 
     def add_all(self, entries: Iterable[Entry], band_keys=None) -> int:
         """LSH buckets first, then the entries in one MULTI/EXEC: an entry is what makes a
@@ -252,15 +244,14 @@ class RedisIndex:
                 session.insert(e.key, self._lean(e.sig), check_duplication=False)
         pipe = self.r.pipeline(transaction=True)
         for old in stale:  # an updated page: its old paragraphs no longer name it
-            for k in set(old.paras):
+            for k in old.probes(self.cfg.para_probes):
                 pipe.srem(f"{self.prefix}:para:{k}", old.key)
         for e in todo:
-            keys, chars = _paras_blob(e)
             pipe.hset(f"{self.prefix}:entries", e.key, orjson.dumps(
                 {"sig": e.sig.tobytes().hex(), "size": e.size, "length": e.length, "date": e.date, "exact": e.exact,
-                 "paras": keys.hex(), "para_chars": chars.hex()}))
+                 "paras": e.paras.hex(), "para_chars": e.para_chars.hex()}))
             pipe.hsetnx(f"{self.prefix}:exact", str(e.exact), e.key)
-            for k in set(e.paras):
+            for k in e.probes(self.cfg.para_probes):
                 pipe.sadd(f"{self.prefix}:para:{k}", e.key)
         pipe.execute()
         return len(todo)
