@@ -135,12 +135,16 @@ def prepare(doc, gold, kind, config):
     return page, x, y
 
 
-def story0(doc, config, labeller) -> str:
-    """Story 0's text as newsclean writes it (the real clean → segment path)."""
-    text = doc["text"]
-    page = Page(doc["id"], text, {"path": "train"}, doc.get("url"), None, split_blocks(text))
+def page_story0(page, config, labeller) -> str:
+    """Story 0's text as newsclean writes it (the real clean → segment → label path)."""
     cut = process_page(page, config, sign=False, labeller=labeller)
     return next((s.text for s in cut.stories if s.index == 0), "")
+
+
+def story0(doc, config, labeller) -> str:
+    text = doc["text"]
+    return page_story0(Page(doc["id"], text, {"path": "train"}, doc.get("url"), None, split_blocks(text)),
+                       config, labeller)
 
 
 def score(texts, golds, kind):
@@ -271,11 +275,6 @@ def html_rows(config):
     return rows
 
 
-def html_story0(ex, config, labeller) -> str:
-    cut = process_page(to_page(ex), config, sign=False, labeller=labeller)
-    return next((s.text for s in cut.stories if s.index == 0), "")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--folds", type=int, default=5)
@@ -308,7 +307,7 @@ def main():
         print(f"HTML: extraction and features of {len(rows)} pages in {time.time() - t:.0f}s", file=sys.stderr)
         html_cfg = Config(html_field="html", templates=False, dedup=DedupConfig(enabled=False))
         base, model = cross_validate(rows, a.folds, lambda r: "\n\n".join(b.text for b in r[2].blocks),
-                                     lambda r, lab: html_story0(r[7], html_cfg, lab), HTML_PARAMS, HTML_ROUNDS)
+                                     lambda r, lab: page_story0(to_page(r[7]), html_cfg, lab), HTML_PARAMS, HTML_ROUNDS)
         report(rows, base, model, "HTML path", "trafilatura alone", f"pruned below {html_cfg.html_prune_below}")
         if not a.no_write:
             write_model(rows, HTML_MODEL, HTML_PARAMS, HTML_ROUNDS)

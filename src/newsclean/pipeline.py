@@ -136,21 +136,19 @@ def label_page(page: Page, config: Config, labeller=None) -> Labelling:
     trained newsclean.labeller.Labeller (default: the shipped one, when ``config.labeller``)."""
     if not page.blocks:
         return Labelling.of(page)
-    extracted = bool(page.source.get("extractor"))
-    if extracted and not config.html_cleaner:
-        # What an extractor that saw the DOM chose is kept, but for the lines its own model
-        # is confident are chrome: the text cleaner's rules on top of it cost recall.
-        if not config.html_labeller:
-            return Labelling.of(page)
-        feats = block_features(page.blocks, config.rules)
-        rules = segment(clean(page, config, feats), config)
-        html_model = labeller if labeller is not None else Labeller.load("html")
-        return prune(rules, html_model.probabilities(page_features(rules, feats[1])), config)
+    # What an extractor that saw the DOM chose is kept, but for the lines its own model is
+    # confident are chrome: the text cleaner's rules on top of it cost recall.
+    dom = bool(page.source.get("extractor")) and not config.html_cleaner
+    if dom and not config.html_labeller:
+        return Labelling.of(page)
+    feats = block_features(page.blocks, config.rules)
+    rules = segment(clean(page, config, feats), config)
+    if dom:
+        model = labeller if labeller is not None else Labeller.load("html")
+        return prune(rules, model.probabilities(page_features(rules, feats[1])), config)
     if labeller is None and config.labeller:
         labeller = Labeller.load()
-    feats = block_features(page.blocks, config.rules)
-    labelled = segment(clean(page, config, feats), config)
-    return label(labelled, labeller, config, feats[1]) if labeller is not None else labelled
+    return label(rules, labeller, config, feats[1]) if labeller is not None else rules
 
 
 def process_page(page: Page, config: Config, sign: bool = True, labeller=None) -> Cut:
@@ -502,7 +500,7 @@ class Pipeline:
 
 def _pipeline_info(config: Config) -> dict:
     """What made a record: newsclean's version, the schema, the config's hash, and the
-    hash of the labeller model (the config names no model file, so it says which)."""
+    hashes of the labeller models (the config names no model file, so it says which)."""
     return {"version": __version__, "schema": SCHEMA_VERSION, "config": config.hash(),
             "labeller": Labeller.load().hash if config.labeller else None,
             "html_labeller": Labeller.load("html").hash if config.html_labeller else None}
