@@ -124,11 +124,11 @@ def test_interrupted_run_leaves_previous_output(tmp_path, monkeypatch):
     out = tmp_path / "o"
     assert run("clean", str(SEEDS), "-o", str(out), "-q").exit_code == 0
     before = (out / "clean.jsonl").read_bytes()
-    import newsclean.pipeline as pl
+    import newsclean.steps as steps
 
     def boom(*a, **k):
         raise KeyboardInterrupt
-    monkeypatch.setattr(pl, "process_page", boom)
+    monkeypatch.setattr(steps, "process_page", boom)
     res = CliRunner().invoke(main, ["clean", str(SEEDS), "-o", str(out), "-q", "-j", "1"])
     assert res.exit_code != 0
     assert (out / "clean.jsonl").read_bytes() == before
@@ -207,7 +207,7 @@ def test_mixed_html_and_text_folder_identical_at_any_jobs(tmp_path):
 
 
 def test_a_document_the_cleaner_fails_on_is_rejected_and_the_run_goes_on(tmp_path, monkeypatch):
-    import newsclean.pipeline as pipeline
+    import newsclean.steps as pipeline
 
     real = pipeline.clean
 
@@ -227,7 +227,7 @@ def test_a_document_the_cleaner_fails_on_is_rejected_and_the_run_goes_on(tmp_pat
 
 
 def test_a_page_the_extractor_fails_on_is_rejected(tmp_path, monkeypatch):
-    import newsclean.pipeline as pipeline
+    import newsclean.steps as pipeline
 
     def failing(doc, config):
         raise RecursionError("maximum recursion depth exceeded")  # what deeply nested HTML can do
@@ -308,7 +308,7 @@ def test_a_fork_that_fails_is_a_clear_error(tmp_path, monkeypatch):
         def Pool(self, *a, **k):
             raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
     monkeypatch.setattr("newsclean.cli._cores", lambda: 4)
-    monkeypatch.setattr("newsclean.pipeline.get_context", lambda *a: NoProcesses())
+    monkeypatch.setattr("newsclean.executors.get_context", lambda *a: NoProcesses())
     res = CliRunner().invoke(main, ["clean", str(SEEDS), "-o", str(tmp_path / "o"), "-j", "4"])
     assert res.exit_code == 1 and "cannot start 4 worker processes" in res.stderr
     assert "Traceback" not in res.output

@@ -105,6 +105,12 @@ def main() -> None:
               help="Persistent dedup index: a SQLite file path, or redis://host:port/db. New documents are deduplicated against everything seen before.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes; 0 = all cores (more than the cores is capped). Output is identical at any -j.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Who runs the per-page steps: local worker processes (-j), or Ray tasks (pip install "
+                   "'newsclean[ray]'), on a Ray started for the run or the cluster at --ray-address. "
+                   "The output is the same under either.")
+@click.option("--ray-address", default=None, metavar="ADDR",
+              help="A running Ray cluster's address (host:port, or 'auto'); implies --executor ray.")
 @click.option("--strict", is_flag=True,
               help="Stop (exit 1, nothing written) at the first reject of any kind — a bad input, a page with no "
                    "body left, a page the cleaner failed on — instead of writing it to rejects.jsonl.")
@@ -113,7 +119,7 @@ def main() -> None:
                    "options); the output is the same as an uninterrupted run's. Without it a run starts afresh.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary on stderr.")
 def clean(inputs, outdir, text_field, id_field, url_field, html_field, appended, no_templates,
-          no_dedup, index_path, jobs, strict, resume, quiet):
+          no_dedup, index_path, jobs, executor, ray_address, strict, resume, quiet):
     """Clean INPUTS (files, folders walked in sorted order, or - for JSONL on stdin).
 
     Formats by extension: .txt scraped text, .html/.htm raw HTML, .jsonl one record a
@@ -121,7 +127,8 @@ def clean(inputs, outdir, text_field, id_field, url_field, html_field, appended,
     duplicates.jsonl or rejects.jsonl, with a reason."""
     try:
         code = _run_clean(inputs, outdir, _config(text_field, id_field, url_field, html_field, appended,
-                                                   no_templates, no_dedup), index_path, jobs, strict, resume, quiet)
+                                                   no_templates, no_dedup), index_path, jobs, strict, resume, quiet,
+                          executor="ray" if ray_address else executor, ray_address=ray_address)
     except (UsageError, StrictError, RunError) as exc:
         click.echo(f"newsclean: error: {exc}", err=True)
         sys.exit(exc.exit_code)
@@ -149,9 +156,10 @@ def _index_errors(records, index_path):
         raise UsageError(f"cannot use index {index_path}: it is corrupt ({exc})") from None
 
 
-def _run_clean(inputs, outdir, config, index_path, jobs, strict, resume, quiet) -> int:
+def _run_clean(inputs, outdir, config, index_path, jobs, strict, resume, quiet, executor="local",
+               ray_address=None) -> int:
     with batch_gc():  # the CLI owns its process (and the workers it forks)
-        return _clean_inputs(inputs, outdir, config, index_path, jobs, strict, resume, quiet)
+        return _clean_inputs(inputs, outdir, config, index_path, jobs, strict, resume, quiet, executor, ray_address)
 
 
 def _cores() -> int:
@@ -182,13 +190,23 @@ def _machine_error(exc: OSError, outdir: str) -> RunError:
                     "untouched")
 
 
-def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, resume, quiet) -> int:
+def _executor(name: str, jobs: int, ray_address: str | None):
+    if name == "ray":
+        from .executors import RayExecutor
+        return RayExecutor(ray_address, num_cpus=None if ray_address else jobs)
+    from .executors import LocalExecutor
+    return LocalExecutor(jobs)
+
+
+def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, resume, quiet, executor="local",
+                  ray_address=None) -> int:
     _check_outdir(outdir)
     if inputs.count(STDIN) > 1:
         raise UsageError("- (stdin) may be given only once")
     if resume and (outdir == STDIN or STDIN in inputs):
         raise UsageError("--resume needs an output folder and input files (not - for stdin or stdout)")
     jobs = _jobs(jobs, quiet)
+    runner = _executor(executor, jobs, ray_address)
     index = _open_index(index_path, config)
     try:
         out = Output(outdir)
@@ -199,7 +217,7 @@ def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, resume, quie
     for line in out.recovered:
         if not quiet:
             click.echo(f"newsclean: {outdir}: {line}", err=True)
-    pipeline = Pipeline(config, jobs=jobs, index=index)
+    pipeline = Pipeline(config, jobs=jobs, index=index, executor=runner)
     progress = Progress(not quiet)
     missing = []
 

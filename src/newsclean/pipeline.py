@@ -1,7 +1,9 @@
 """The run: read → extract → clean → segment → dedup → write, over a stream of documents.
 
-Per-document work (HTML extraction, cleaning, segmentation, signatures) runs in worker
-processes, results taken in input order, so the output is byte-identical at any ``-j``.
+Per-document work (HTML extraction, cleaning, segmentation, signatures) is the steps of
+newsclean.steps, run by an executor (newsclean.executors: this process, a process pool,
+Ray tasks), results taken in input order, so the output is byte-identical at any ``-j``
+and under any executor.
 Corpus-wide decisions (site templates, duplicates) need everything first; for them the
 extracted texts and then the stories are spooled to a temporary file, so memory holds
 counts and signatures, not texts. Only texts cross between processes, never pages: a
@@ -14,32 +16,28 @@ import hashlib
 import os
 import platform
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from multiprocessing import get_context
-from typing import Any
 
 import numpy as np
 
 from . import __version__
-from .clean import block_features, clean
 from .config import SCHEMA_VERSION, Config
-from .errors import RunError
-from .dedup import Deduper, band_keys, sketch_many
+from .dedup import Deduper, band_keys
+from .executors import LocalExecutor
 from .extract import extract, extract_text, to_page
-from .labeller import Labeller, label, page_features, prune
-from .records import ERROR, Document, Extracted, Labelling, Page, Reject, Story, story_record
+from .labeller import Labeller
+from .records import Document, Labelling, Reject, story_record
 from .read import url_problem
-from .segment import segment, stories
-from .templates import TemplateCounter, line_hash, page_keys
+from .steps import (SIGN_BATCH, Cut, clean_batch, cut_page, extract_batch, extract_clean_batch, guarded,
+                    label_page, process_page, process_pages, template_hashes)
+from .templates import TemplateCounter, Templates, page_keys
 from .work import Work, unit_signature, units
 
-_CONFIG: Config | None = None
-_TEMPLATES: TemplateCounter | None = None  # the corpus's site templates, once counted
-SIGN_BATCH = 64  # pages a worker cleans and signs together (fewer, larger messages)
-
+__all__ = ["Pipeline", "Stats", "clean_text", "explain_page", "batch_gc", "SIGN_BATCH", "Cut", "label_page",
+           "process_page", "process_pages", "cut_page"]
 
 GC_THRESHOLD = 50_000  # allocations between young collections (CPython's default: 700)
 
@@ -61,163 +59,24 @@ def batch_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _init_worker(config: Config, templates: TemplateCounter | None = None) -> None:
-    global _CONFIG, _TEMPLATES
-    _CONFIG, _TEMPLATES = config, templates
-
-
-def _extract_task(item: Document | Reject) -> tuple[Extracted | Reject, list[int] | None, float]:
-    """Extraction, and the hashes of the page's lines (in order) for the template counts."""
-    if isinstance(item, Reject):
-        return item, None, 0.0
-    t = time.perf_counter()
-    ex = _guarded(extract_text, item, _CONFIG)
-    if isinstance(ex, Reject):
-        return ex, None, time.perf_counter() - t
-    return ex, template_hashes(ex, _CONFIG), time.perf_counter() - t
-
-
-def template_hashes(ex: Extracted, config: Config) -> list[int] | None:
-    """The hashes of a page's lines, in order, for the template counts (None: not counted)."""
-    if not config.templates or ex.site is None:
-        return None
-    return [line_hash(line) for line in ex.text.split("\n") if line.strip()]
-
-
-# Work items travel as (unit, kind, value): an item or batch to work on, a unit's end
-# (save it), or a unit's saved result (reused, passed through untouched).
+# Work items travel as (unit, kind, value): a batch to work on, a unit's end (save it), or
+# a unit's saved result (reused, passed through untouched).
 _ITEM, _END, _SAVED = "item", "end", "saved"
 
 
 def _costly(tagged: tuple) -> bool:
     """HTML is worth sending to a worker process; a plain-text page is not."""
-    return tagged[1] == _ITEM and getattr(tagged[2], "fmt", "") == "html"
+    return tagged[1] == _ITEM and any(getattr(it, "fmt", "") == "html" for it in tagged[2])
 
 
-def _extract_tagged(tagged: tuple) -> tuple:
+def _extract_tagged(tagged: tuple, config: Config) -> tuple:
     n, kind, value = tagged
-    return (n, kind, _extract_task(value)) if kind == _ITEM else tagged
+    return (n, kind, extract_batch(value, config)) if kind == _ITEM else tagged
 
 
-def _story_tagged(tagged: tuple) -> tuple:
+def _clean_tagged(tagged: tuple, config: Config) -> tuple:
     n, kind, value = tagged
-    return (n, kind, _story_task(value)) if kind == _ITEM else tagged
-
-
-class _Ready:
-    """A result computed in place, in the queue of asynchronous ones."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def ready(self) -> bool:
-        return True
-
-    def get(self) -> Any:
-        return self.value
-
-
-@dataclass
-class Cut:
-    """A page after clean and segment: its stories, their signatures, stage timings."""
-
-    page_id: str
-    path: str
-    line: int | None
-    stories: list[Story]
-    orphans: list[dict]  # removed spans of a page with no story left (they go to its reject)
-    sigs: list[tuple[np.ndarray, int, int]]  # (signature, shingles, exact key) per story
-    removed: Counter
-    seconds: dict[str, float]
-
-
-def label_page(page: Page, config: Config, labeller=None) -> Labelling:
-    """clean → segment → label for one page: every block's verdict. ``labeller``: a
-    trained newsclean.labeller.Labeller (default: the shipped one, when ``config.labeller``)."""
-    if not page.blocks:
-        return Labelling.of(page)
-    # What an extractor that saw the DOM chose is kept, but for the lines its own model is
-    # confident are chrome: the text cleaner's rules on top of it cost recall.
-    dom = bool(page.source.get("extractor")) and not config.html_cleaner
-    if dom and not config.html_labeller:
-        return Labelling.of(page)
-    feats = block_features(page.blocks, config.rules)
-    rules = segment(clean(page, config, feats), config)
-    if dom:
-        model = labeller if labeller is not None else Labeller.load("html")
-        return prune(rules, model.probabilities(page_features(rules, feats[1])), config)
-    if labeller is None and config.labeller:
-        labeller = Labeller.load()
-    return label(rules, labeller, config, feats[1]) if labeller is not None else rules
-
-
-def process_page(page: Page, config: Config, sign: bool = True, labeller=None) -> Cut:
-    """One page labelled (label_page), cut into stories and, when ``sign``, signed (pure:
-    no corpus state)."""
-    t0 = time.perf_counter()
-    labelled = label_page(page, config, labeller)
-    return cut_page(labelled, config, sign, time.perf_counter() - t0)
-
-
-def cut_page(labelled: Labelling, config: Config, sign: bool = True, clean_seconds: float = 0.0) -> Cut:
-    """A labelled page cut into its stories, with their signatures when ``sign``."""
-    page = labelled.page
-    t1 = time.perf_counter()
-    every = stories(labelled, config)
-    cut = [s for s in every if s.text]
-    orphans = [r for s in every if not s.text for r in s.removed]
-    if cut and orphans:  # a story left empty: its removed spans stay with the page's first
-        cut[0].removed = sorted(cut[0].removed + orphans, key=lambda r: r["start"])
-        orphans = []
-    t2 = time.perf_counter()
-    sigs = sketch_many([s.text for s in cut], config.dedup) if config.dedup.enabled and sign and cut else []
-    t3 = time.perf_counter()
-    removed = Counter(lab for lab in labelled.labels if lab is not None)
-    return Cut(page.doc_id, page.source.get("path", ""), page.source.get("line"), cut, orphans, sigs, removed,
-               {"clean": clean_seconds, "segment": t2 - t1, "signature": t3 - t2})
-
-
-def _guarded(fn: Callable, doc: Document | Page | Labelling, *args, **kwargs):
-    """``fn(doc, *args)``, or a reject naming the document when it fails: one page that
-    trips a bug, in the cleaner or in trafilatura, costs that page, not the run (and says so)."""
-    try:
-        return fn(doc, *args, **kwargs)
-    except Exception as e:  # noqa: BLE001 — any failure of one document is that document's
-        return Reject(doc.source.get("path", ""), ERROR, f"{type(e).__name__}: {e}", line=doc.source.get("line"),
-                      doc_id=doc.doc_id)
-
-
-def process_pages(items: list[Page | Reject], config: Config) -> list[Cut | Reject]:
-    """process_page over a batch, with the batch's signatures computed together (a few
-    large numpy calls instead of many small ones)."""
-    out = [it if isinstance(it, Reject) else _guarded(process_page, it, config, sign=False) for it in items]
-    if config.dedup.enabled:
-        cuts = [c for c in out if isinstance(c, Cut) and c.stories]
-        t = time.perf_counter()
-        sigs = sketch_many([s.text for c in cuts for s in c.stories], config.dedup)
-        dt = (time.perf_counter() - t) / max(1, len(cuts))
-        pos = 0
-        for c in cuts:
-            c.sigs = sigs[pos:pos + len(c.stories)]
-            c.seconds["signature"] = dt
-            pos += len(c.stories)
-    return out
-
-
-def _story_task(items: list[Extracted | Reject]) -> list[Cut | Reject]:
-    t = time.perf_counter()
-    pages = [it if isinstance(it, Reject) else to_page(it) for it in items]
-    if _TEMPLATES is not None:
-        # The lines are hashed again here rather than carried from the counting pass: the
-        # parent process is the narrow part of the run, and workers hash side by side.
-        pages = [replace(p, template=_TEMPLATES.template_blocks(p.site, p.blocks)) if isinstance(p, Page) else p
-                 for p in pages]
-    dt = (time.perf_counter() - t) / max(1, len(pages))
-    out = process_pages(pages, _CONFIG)
-    for c in out:
-        if isinstance(c, Cut):
-            c.seconds["extract"] = dt
-    return out
+    return (n, kind, clean_batch(*value, config)) if kind == _ITEM else tagged
 
 
 def _batched(items: Iterable, size: int) -> Iterator[list]:
@@ -250,8 +109,11 @@ class Pipeline:
     """Maps documents to output records. ``run`` yields ``(kind, record)`` pairs, kind
     being "clean", "duplicate" or "reject"; every input ends in exactly one kind."""
 
-    def __init__(self, config: Config | None = None, jobs: int = 1, index=None):
+    def __init__(self, config: Config | None = None, jobs: int = 1, index=None, executor=None):
+        """``executor``: who runs the per-document steps (newsclean.executors; default a
+        LocalExecutor of ``jobs`` processes). The output does not depend on it."""
         self.config = config or Config()
+        self.executor = executor if executor is not None else LocalExecutor(jobs)
         self.jobs = max(1, int(jobs))
         self.index = index
         self.stats = Stats()
@@ -260,48 +122,6 @@ class Pipeline:
         self._resume = False
         self._units = 0
         self.pipeline_info = _pipeline_info(self.config)
-
-    # -- parallel map, ordered -------------------------------------------------------
-    def _pool(self, templates: TemplateCounter | None):
-        ctx = get_context("fork") if hasattr(os, "fork") else get_context()
-        try:
-            return ctx.Pool(self.jobs, initializer=_init_worker, initargs=(self.config, templates))
-        except OSError as exc:  # EAGAIN, ENOMEM: the machine will not give us the processes
-            raise RunError(f"cannot start {self.jobs} worker processes: {exc.strerror or exc} "
-                           "(try a smaller -j)") from None
-
-    def _map(self, fn: Callable, items: Iterable, chunksize: int = 8,
-             templates: TemplateCounter | None = None) -> Iterator:
-        if self.jobs == 1:
-            _init_worker(self.config, templates)
-            for it in items:
-                yield fn(it)
-            return
-        with self._pool(templates) as pool:
-            yield from pool.imap(fn, items, chunksize=chunksize)
-
-    def _map_costly(self, fn: Callable, items: Iterable, costly: Callable[[Any], bool]) -> Iterator:
-        """``fn`` over items in order, sending only the costly ones (HTML to extract) to
-        worker processes: a plain-text page costs less to work on here than to ship."""
-        _init_worker(self.config)
-        if self.jobs == 1:
-            yield from map(fn, items)
-            return
-        pool, pending = None, deque()
-        try:
-            for it in items:
-                if costly(it):
-                    pool = pool or self._pool(None)
-                    pending.append(pool.apply_async(fn, (it,)))
-                else:
-                    pending.append(_Ready(fn(it)))
-                while pending and (pending[0].ready() or len(pending) > 4 * self.jobs):
-                    yield pending.popleft().get()
-            while pending:
-                yield pending.popleft().get()
-        finally:
-            if pool is not None:
-                pool.terminate()
 
     # -- stages ----------------------------------------------------------------------
     def _counted(self, items: Iterable[Document | Reject]) -> Iterator[Document | Reject]:
@@ -317,26 +137,23 @@ class Pipeline:
         their intermediate results in ``work_dir`` (a temporary folder if None, removed at
         the end); with ``resume`` the units of input already done there are reused."""
         cfg = self.config
-        if work_dir is None and not resume and not cfg.templates and not cfg.dedup.enabled:
-            yield from self._stream(items)
-            return
-        key = {"newsclean": __version__, "config": cfg.hash()}
-        self.work = Work(work_dir, key, resume=resume)
-        self._resume = resume
-        try:
-            yield from self._run(items, self.work)
-        finally:
-            if self.work.temporary:
-                self.work.remove()
+        with self.executor:
+            if work_dir is None and not resume and not cfg.templates and not cfg.dedup.enabled:
+                yield from self._stream(items)
+                return
+            key = {"newsclean": __version__, "config": cfg.hash()}
+            self.work = Work(work_dir, key, resume=resume)
+            self._resume = resume
+            try:
+                yield from self._run(items, self.work)
+            finally:
+                if self.work.temporary:
+                    self.work.remove()
 
     def _stream(self, items) -> Iterator[tuple[str, dict]]:
         """No corpus steps: every page is cleaned and written as it comes."""
-        def extracted():
-            tagged = ((0, _ITEM, it) for it in self._counted(items))
-            for _, _, (ex, _, dt) in self._map_costly(_extract_tagged, tagged, _costly):
-                self.stats.seconds["extract"] += dt
-                yield ex
-        for batch in self._map(_story_task, _batched(extracted(), SIGN_BATCH), chunksize=1):
+        batches = _batched(self._counted(items), SIGN_BATCH)
+        for batch in self.executor.imap(extract_clean_batch, batches, self.config):
             for cut in batch:
                 yield from self._emit(cut, {})
 
@@ -354,17 +171,17 @@ class Pipeline:
                     work.reused["extract"] += 1
                     yield n, _SAVED, saved
                     continue
-                for it in chunk:
-                    yield n, _ITEM, it
+                for batch in _batched(chunk, SIGN_BATCH):
+                    yield n, _ITEM, batch
                 yield n, _END, None
 
         done: list = []
-        for n, kind, value in self._map_costly(_extract_tagged, tagged(), _costly):
+        for n, kind, value in self.executor.imap(_extract_tagged, tagged(), self.config, costly=_costly):
             if kind == _END:
                 work.save("extract", n, sigs[n], done)
                 done = []
                 continue
-            for ex, hashes, dt in (value if kind == _SAVED else [value]):
+            for ex, hashes, dt in value:
                 self.stats.seconds["extract"] += dt if kind == _ITEM else 0.0
                 if counter is not None and hashes is not None:
                     counter.observe(ex.site, set(hashes), page_keys(ex.url, hashes))
@@ -372,7 +189,7 @@ class Pipeline:
                     done.append((ex, hashes, dt))
         return sigs
 
-    def _clean_units(self, work: Work, sigs: list[str], counter: TemplateCounter | None) -> list[str]:
+    def _clean_units(self, work: Work, sigs: list[str], templates: Templates | None) -> list[str]:
         """clean → segment → signatures per unit, reused where done; returns the cut
         units' signatures (the unit's and the whole corpus's: templates see every page)."""
         corpus = hashlib.sha256("".join(sigs).encode()).hexdigest()
@@ -385,11 +202,13 @@ class Pipeline:
                     continue
                 data = work.load("extract", n, sig)
                 for batch in _batched([ex for ex, _, _ in data], SIGN_BATCH):
-                    yield n, _ITEM, batch
+                    # Each batch carries the templates of its own sites, and nothing more.
+                    part = None if templates is None else templates.only({getattr(ex, "site", None) for ex in batch})
+                    yield n, _ITEM, (batch, part)
                 yield n, _END, None
 
         done: list = []
-        for n, kind, value in self._map(_story_tagged, tagged(), chunksize=1, templates=counter):
+        for n, kind, value in self.executor.imap(_clean_tagged, tagged(), self.config):
             if kind == _END:
                 work.save("cut", n, keys[n], done)
                 done = []
@@ -400,15 +219,14 @@ class Pipeline:
     def _run(self, items, work: Work) -> Iterator[tuple[str, dict]]:
         cfg = self.config
         # Templates need every page's lines counted before any page is cleaned: extracted
-        # texts wait in the work folder, and the cleaning workers start (and, forked,
-        # inherit the counts) only once the counting is done.
+        # texts wait in the work folder until the counts are a table.
         counter = TemplateCounter.for_config(cfg)
         sigs = self._extract_units(items, work, counter)
         if counter is not None:
             self.stats.templates = {"sites": len(counter.docs), "pages": sum(counter.docs.values()),
                                     "copies_not_counted": counter.copies}
         self._units = len(sigs)
-        keys = self._clean_units(work, sigs, counter)
+        keys = self._clean_units(work, sigs, counter.freeze() if counter is not None else None)
         decisions: dict = {}
         if cfg.dedup.enabled:
             deduper = Deduper(cfg.dedup, self.index)
@@ -475,6 +293,7 @@ class Pipeline:
         return {
             "newsclean": __version__, "schema": SCHEMA_VERSION,
             "config": self.config.to_dict(), "config_hash": self.config.hash(), "jobs": self.jobs,
+            "executor": self.executor.name,
             "labeller": self.pipeline_info["labeller"],
             "versions": {"python": platform.python_version(), "datasketch": datasketch.__version__,
                          "trafilatura": trafilatura.__version__, "numpy": np.__version__},
@@ -521,7 +340,7 @@ def explain_page(items: Iterable[Document | Reject], doc_id: str | None,
             continue
         if not mine and counter is None:
             continue
-        ex = _guarded(extract_text, it, config)
+        ex = guarded(extract_text, it, config)
         if isinstance(ex, Reject):
             if mine:
                 return ex
@@ -538,10 +357,10 @@ def explain_page(items: Iterable[Document | Reject], doc_id: str | None,
     page = to_page(chosen)
     if counter is not None:
         page = replace(page, template=counter.template_blocks(page.site, page.blocks))
-    labelled = _guarded(label_page, page, config)
+    labelled = guarded(label_page, page, config)
     if isinstance(labelled, Reject):
         return labelled
-    cut = _guarded(cut_page, labelled, config, sign=False)
+    cut = guarded(cut_page, labelled, config, sign=False)
     return cut if isinstance(cut, Reject) else (labelled, cut)
 
 

@@ -20,7 +20,8 @@ several of the site's pages), not chrome, and only its non-prose template lines 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import xxhash
 
@@ -84,7 +85,36 @@ class TemplateCounter:
                 del table[h]
         return True
 
+    def freeze(self) -> "Templates":
+        """What the counting found, as a table (the aggregation's output): per site its page
+        count and the lines seen on at least ``min_docs`` of its pages — the only ones that
+        can be template lines, so the table is small enough to travel with each batch."""
+        lines = {site: {h: c for h, c in table.items() if c >= self.min_docs} for site, table in self.lines.items()}
+        return Templates(self.min_docs, self.min_share, self.min_body_left, dict(self.docs), lines)
+
     def template_blocks(self, site: str | None, blocks: list[Block], hashes: list[int] | None = None) -> frozenset[int]:
+        return self.freeze().only([site]).template_blocks(site, blocks, hashes)
+
+
+@dataclass(frozen=True)
+class Templates:
+    """Site templates, counted: per site, how many pages it has and on how many of them each
+    recurring line occurs. Plain data — a cleaning step gets the part for its batch's sites."""
+
+    min_docs: int
+    min_share: float
+    min_body_left: float
+    docs: dict[str, int]
+    lines: dict[str, dict[int, int]]
+
+    def only(self, sites: Iterable[str | None]) -> "Templates":
+        """The table for these sites alone (what a batch of their pages needs)."""
+        keep = {s for s in sites if s in self.lines}
+        return Templates(self.min_docs, self.min_share, self.min_body_left,
+                         {s: self.docs[s] for s in sorted(keep)}, {s: self.lines[s] for s in sorted(keep)})
+
+    def template_blocks(self, site: str | None, blocks: list[Block], hashes: list[int] | None = None) -> frozenset[int]:
+        """The indexes of a page's blocks that are its site's template lines."""
         if site is None or site not in self.lines:
             return frozenset()
         table, n = self.lines[site], self.docs[site]

@@ -1,0 +1,167 @@
+"""The per-document work of a run, as steps over batches: pure functions of their
+arguments (no module state), so that any executor — this process, a process pool, Ray
+tasks on a cluster — can run them and get the same result.
+
+    extract_batch(documents, config)        → extracted texts (+ line hashes for templates)
+    clean_batch(extracted, templates, config) → Cuts: stories (clean → segment → label → cut)
+                                               and, when dedup is on, their signatures
+
+A document whose step fails becomes a Reject naming it (``guarded``): one page that trips
+a bug costs that page, not the run.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .clean import block_features, clean
+from .config import Config
+from .dedup import sketch_many
+from .extract import extract_text, to_page
+from .labeller import Labeller, label, page_features, prune
+from .records import ERROR, Document, Extracted, Labelling, Page, Reject, Story
+from .segment import segment, stories
+from .templates import Templates, line_hash
+
+SIGN_BATCH = 64  # pages a step cleans and signs together (fewer, larger messages; changes no output)
+
+
+def template_hashes(ex: Extracted, config: Config) -> list[int] | None:
+    """The hashes of a page's lines, in order, for the template counts (None: not counted)."""
+    if not config.templates or ex.site is None:
+        return None
+    return [line_hash(line) for line in ex.text.split("\n") if line.strip()]
+
+
+@dataclass
+class Cut:
+    """A page after clean and segment: its stories, their signatures, stage timings."""
+
+    page_id: str
+    path: str
+    line: int | None
+    stories: list[Story]
+    orphans: list[dict]  # removed spans of a page with no story left (they go to its reject)
+    sigs: list[tuple[np.ndarray, int, int]]  # (signature, shingles, exact key) per story
+    removed: Counter
+    seconds: dict[str, float]
+
+
+def label_page(page: Page, config: Config, labeller=None) -> Labelling:
+    """clean → segment → label for one page: every block's verdict. ``labeller``: a
+    trained newsclean.labeller.Labeller (default: the shipped one, when ``config.labeller``)."""
+    if not page.blocks:
+        return Labelling.of(page)
+    # What an extractor that saw the DOM chose is kept, but for the lines its own model is
+    # confident are chrome: the text cleaner's rules on top of it cost recall.
+    dom = bool(page.source.get("extractor")) and not config.html_cleaner
+    if dom and not config.html_labeller:
+        return Labelling.of(page)
+    feats = block_features(page.blocks, config.rules)
+    rules = segment(clean(page, config, feats), config)
+    if dom:
+        model = labeller if labeller is not None else Labeller.load("html")
+        return prune(rules, model.probabilities(page_features(rules, feats[1])), config)
+    if labeller is None and config.labeller:
+        labeller = Labeller.load()
+    return label(rules, labeller, config, feats[1]) if labeller is not None else rules
+
+
+def process_page(page: Page, config: Config, sign: bool = True, labeller=None) -> Cut:
+    """One page labelled (label_page), cut into stories and, when ``sign``, signed (pure:
+    no corpus state)."""
+    t0 = time.perf_counter()
+    labelled = label_page(page, config, labeller)
+    return cut_page(labelled, config, sign, time.perf_counter() - t0)
+
+
+def cut_page(labelled: Labelling, config: Config, sign: bool = True, clean_seconds: float = 0.0) -> Cut:
+    """A labelled page cut into its stories, with their signatures when ``sign``."""
+    page = labelled.page
+    t1 = time.perf_counter()
+    every = stories(labelled, config)
+    cut = [s for s in every if s.text]
+    orphans = [r for s in every if not s.text for r in s.removed]
+    if cut and orphans:  # a story left empty: its removed spans stay with the page's first
+        cut[0].removed = sorted(cut[0].removed + orphans, key=lambda r: r["start"])
+        orphans = []
+    t2 = time.perf_counter()
+    sigs = sketch_many([s.text for s in cut], config.dedup) if config.dedup.enabled and sign and cut else []
+    t3 = time.perf_counter()
+    removed = Counter(lab for lab in labelled.labels if lab is not None)
+    return Cut(page.doc_id, page.source.get("path", ""), page.source.get("line"), cut, orphans, sigs, removed,
+               {"clean": clean_seconds, "segment": t2 - t1, "signature": t3 - t2})
+
+
+def guarded(fn: Callable, doc: Document | Page | Labelling, *args, **kwargs):
+    """``fn(doc, *args)``, or a reject naming the document when it fails: one page that
+    trips a bug, in the cleaner or in trafilatura, costs that page, not the run (and says so)."""
+    try:
+        return fn(doc, *args, **kwargs)
+    except Exception as e:  # noqa: BLE001 — any failure of one document is that document's
+        return Reject(doc.source.get("path", ""), ERROR, f"{type(e).__name__}: {e}", line=doc.source.get("line"),
+                      doc_id=doc.doc_id)
+
+
+def process_pages(items: list[Page | Reject], config: Config) -> list[Cut | Reject]:
+    """process_page over a batch, with the batch's signatures computed together (a few
+    large numpy calls instead of many small ones)."""
+    out = [it if isinstance(it, Reject) else guarded(process_page, it, config, sign=False) for it in items]
+    if config.dedup.enabled:
+        cuts = [c for c in out if isinstance(c, Cut) and c.stories]
+        t = time.perf_counter()
+        sigs = sketch_many([s.text for c in cuts for s in c.stories], config.dedup)
+        dt = (time.perf_counter() - t) / max(1, len(cuts))
+        pos = 0
+        for c in cuts:
+            c.sigs = sigs[pos:pos + len(c.stories)]
+            c.seconds["signature"] = dt
+            pos += len(c.stories)
+    return out
+
+
+def extract_batch(items: list[Document | Reject], config: Config) -> list[tuple[Extracted | Reject, list[int] | None, float]]:
+    """Each document's extracted text, the hashes of its lines (in order) for the template
+    counts, and the seconds it took; rejects pass through."""
+    out = []
+    for item in items:
+        if isinstance(item, Reject):
+            out.append((item, None, 0.0))
+            continue
+        t = time.perf_counter()
+        ex = guarded(extract_text, item, config)
+        hashes = None if isinstance(ex, Reject) else template_hashes(ex, config)
+        out.append((ex, hashes, time.perf_counter() - t))
+    return out
+
+
+def clean_batch(items: list[Extracted | Reject], templates: Templates | None, config: Config) -> list[Cut | Reject]:
+    """Extracted pages → their Cuts (stories and signatures). ``templates``: the site
+    templates of the batch's sites (Templates.only), or None when templates are off."""
+    t = time.perf_counter()
+    pages = [it if isinstance(it, Reject) else to_page(it) for it in items]
+    if templates is not None:
+        # The lines are hashed again here rather than carried from the counting pass: the
+        # parent process is the narrow part of the run, and workers hash side by side.
+        pages = [replace(p, template=templates.template_blocks(p.site, p.blocks)) if isinstance(p, Page) else p
+                 for p in pages]
+    dt = (time.perf_counter() - t) / max(1, len(pages))
+    out = process_pages(pages, config)
+    for c in out:
+        if isinstance(c, Cut):
+            c.seconds["extract"] = dt
+    return out
+
+
+def extract_clean_batch(items: list[Document | Reject], config: Config) -> list[Cut | Reject]:
+    """Both steps at once, for a run with no corpus pass between them (no templates)."""
+    done = extract_batch(items, config)
+    out = clean_batch([ex for ex, _, _ in done], None, config)
+    for c, (_, _, dt) in zip(out, done):
+        if isinstance(c, Cut):
+            c.seconds["extract"] += dt
+    return out
