@@ -25,8 +25,8 @@ def test_seeds_one_record_per_story_with_spans_giving_back_text(tmp_path):
         src = (SEEDS / (r["doc_id"] + ".txt")).read_text(encoding="utf-8")
         assert r["id"] == f"{r['doc_id']}#{r['story']}"
         assert r["text"].split("\n\n") == [" ".join(src[s:e].split()) for s, e in r["spans"]]
-        assert list(r) == ["id", "doc_id", "story", "text", "title", "date", "url", "source", "spans",
-                           "removed", "duplicate_of", "similarity", "pipeline"]
+        assert list(r) == ["id", "doc_id", "story", "text", "title", "date", "lang", "url", "source", "spans",
+                           "removed", "duplicate_of", "similarity", "meta", "pipeline"]
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["counts"]["documents"] == len(SEED_FILES)
     assert report["dedup"]["minhash"]["scheme"] == "affine32"
@@ -267,13 +267,13 @@ def test_disk_full_is_one_line_exit_1_and_leaves_nothing(tmp_path, monkeypatch):
     import errno
 
     import newsclean.write as w
-    real = w._File.write
+    real = w._Hashing.write
 
     def full(self, data):
         if self.bytes > 1000:
-            raise OSError(errno.ENOSPC, "No space left on device", str(self.path))
-        real(self, data)
-    monkeypatch.setattr(w._File, "write", full)
+            raise OSError(errno.ENOSPC, "No space left on device", self.fh.name)
+        return real(self, data)
+    monkeypatch.setattr(w._Hashing, "write", full)
     res = CliRunner().invoke(main, ["clean", str(SEEDS), "-o", str(out), "-j", "1"])
     assert res.exit_code == 1
     errors = [x for x in res.stderr.splitlines() if "error" in x]

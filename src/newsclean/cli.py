@@ -30,8 +30,19 @@ EPILOG = """\b
 Examples:
   newsclean clean seeds                      # folder of .txt pages → output/
   newsclean clean dump.jsonl.gz -o out/ -j 4
+  newsclean clean crawl.warc.gz -o out/ --compress zst
+  newsclean clean rows.parquet --keep-fields lang,crawl_date --format parquet
   newsclean clean pages.jsonl --html-field html --index corpus.sqlite
+  newsclean clean big/ --shard-size 100000   # clean-00000.jsonl.zst, … + manifest.json
   cat dump.jsonl | newsclean clean - -o - > clean.jsonl
+
+\b
+Input formats (by extension, else by content; each also .gz .zst .bz2 .xz):
+  .txt  scraped text     .html .htm  raw HTML (trafilatura)
+  .jsonl .ndjson  records (--text-field, --id-field, --url-field, --html-field)
+  .warc .wet      WARC responses (HTML) and WET conversions (FastWARC)
+  .parquet        rows, by row group (same fields as JSONL)
+  .csv .tsv       rows with a header (same fields as JSONL)
 """
 
 
@@ -41,6 +52,9 @@ def _input_options(f):
         click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id."),
         click.option("--url-field", default="url", show_default=True, help="JSONL field holding the URL (groups site templates)."),
         click.option("--html-field", default=None, help="JSONL field holding raw HTML; such records go through trafilatura."),
+        click.option("--keep-fields", default="", metavar="A,B",
+                     help="Input fields (JSONL, Parquet, CSV) to copy into each record's meta object; * for all "
+                          "but the text and HTML."),
         click.option("--appended", type=click.Choice(APPENDED_MODES), default="split", show_default=True,
                      help="Stories run on after the page's own: write each as its own record, drop, or keep."),
         click.option("--no-templates", is_flag=True, help="Do not remove lines that recur across a site's pages."),
@@ -49,9 +63,11 @@ def _input_options(f):
     return f
 
 
-def _config(text_field, id_field, url_field, html_field, appended, no_templates, no_dedup=False) -> Config:
+def _config(text_field, id_field, url_field, html_field, keep_fields, appended, no_templates, no_dedup=False) -> Config:
+    keep = tuple(sorted({f.strip() for f in keep_fields.split(",") if f.strip()}))
     return Config(text_field=text_field, id_field=id_field, url_field=url_field, html_field=html_field,
-                  appended=appended, templates=not no_templates, dedup=DedupConfig(enabled=not no_dedup))
+                  keep_fields=("*",) if "*" in keep else keep, appended=appended, templates=not no_templates,
+                  dedup=DedupConfig(enabled=not no_dedup))
 
 
 class Progress:
@@ -78,6 +94,10 @@ def _check_outdir(outdir: str) -> None:
     if outdir == STDIN:
         return
     p = Path(outdir)
+    if not p.is_dir() and p.name.lower().endswith((".jsonl", ".jsonl.gz", ".jsonl.zst", ".json", ".parquet", ".gz",
+                                                      ".zst")):
+        raise UsageError(f"-o takes a folder (clean.jsonl and the rest are written into it), not a file name like "
+                         f"{outdir}: for compressed records use --compress gz|zst, for Parquet --format parquet")
     try:
         p.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=p):
@@ -105,6 +125,12 @@ def main() -> None:
               help="Persistent dedup index: a SQLite file path, or redis://host:port/db. New documents are deduplicated against everything seen before.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes; 0 = all cores (more than the cores is capped). Output is identical at any -j.")
+@click.option("--compress", type=click.Choice(["gz", "zst"]), default=None,
+              help="Compress the JSONL outputs: clean.jsonl.gz / clean.jsonl.zst, … (default: none; zst with --shard-size).")
+@click.option("--format", "out_format", type=click.Choice(["jsonl", "parquet"]), default="jsonl", show_default=True,
+              help="parquet: clean.parquet and duplicates.parquet (same columns; spans as lists) beside rejects.jsonl.")
+@click.option("--shard-size", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Write clean records in shards of N: clean-00000.jsonl.zst, … (listed in manifest.json).")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="Who runs the per-page steps: local worker processes (-j), or Ray tasks (pip install "
                    "'newsclean[ray]'), on a Ray started for the run or the cluster at --ray-address. "
@@ -118,17 +144,23 @@ def main() -> None:
               help="Reuse the work an interrupted run into the same output folder finished (same input and "
                    "options); the output is the same as an uninterrupted run's. Without it a run starts afresh.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary on stderr.")
-def clean(inputs, outdir, text_field, id_field, url_field, html_field, appended, no_templates,
-          no_dedup, index_path, jobs, executor, ray_address, strict, resume, quiet):
+def clean(inputs, outdir, text_field, id_field, url_field, html_field, keep_fields, appended, no_templates,
+          no_dedup, index_path, jobs, compress, out_format, shard_size, executor, ray_address, strict, resume, quiet):
     """Clean INPUTS (files, folders walked in sorted order, or - for JSONL on stdin).
 
-    Formats by extension: .txt scraped text, .html/.htm raw HTML, .jsonl one record a
-    line; any of them gzipped (.gz). Each input document ends in clean.jsonl,
+    Formats by extension (or, where the name says none, by content): .txt scraped text,
+    .html raw HTML, .jsonl records, .warc/.wet crawls, .parquet and .csv/.tsv rows; any of
+    them compressed (.gz, .zst, .bz2, .xz). Each input document ends in clean.jsonl,
     duplicates.jsonl or rejects.jsonl, with a reason."""
     try:
-        code = _run_clean(inputs, outdir, _config(text_field, id_field, url_field, html_field, appended,
+        if out_format == "parquet" and (compress or shard_size):
+            raise UsageError("--format parquet compresses by itself: no --compress or --shard-size with it")
+        if outdir == STDIN and (compress or shard_size or out_format != "jsonl"):
+            raise UsageError("-o - writes plain JSONL to stdout: no --compress, --format or --shard-size with it")
+        writing = {"compress": compress, "fmt": out_format, "shard_size": shard_size}
+        code = _run_clean(inputs, outdir, _config(text_field, id_field, url_field, html_field, keep_fields, appended,
                                                    no_templates, no_dedup), index_path, jobs, strict, resume, quiet,
-                          executor="ray" if ray_address else executor, ray_address=ray_address)
+                          executor="ray" if ray_address else executor, ray_address=ray_address, writing=writing)
     except (UsageError, StrictError, RunError) as exc:
         click.echo(f"newsclean: error: {exc}", err=True)
         sys.exit(exc.exit_code)
@@ -157,9 +189,10 @@ def _index_errors(records, index_path):
 
 
 def _run_clean(inputs, outdir, config, index_path, jobs, strict, resume, quiet, executor="local",
-               ray_address=None) -> int:
+               ray_address=None, writing=None) -> int:
     with batch_gc():  # the CLI owns its process (and the workers it forks)
-        return _clean_inputs(inputs, outdir, config, index_path, jobs, strict, resume, quiet, executor, ray_address)
+        return _clean_inputs(inputs, outdir, config, index_path, jobs, strict, resume, quiet, executor, ray_address,
+                             writing or {})
 
 
 def _cores() -> int:
@@ -199,7 +232,7 @@ def _executor(name: str, jobs: int, ray_address: str | None):
 
 
 def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, resume, quiet, executor="local",
-                  ray_address=None) -> int:
+                  ray_address=None, writing=None) -> int:
     _check_outdir(outdir)
     if inputs.count(STDIN) > 1:
         raise UsageError("- (stdin) may be given only once")
@@ -209,7 +242,7 @@ def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, resume, quie
     runner = _executor(executor, jobs, ray_address)
     index = _open_index(index_path, config)
     try:
-        out = Output(outdir)
+        out = Output(outdir, **(writing or {}))
     except BaseException:
         if index is not None:
             index.close()
@@ -293,7 +326,7 @@ def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, resume, quie
 @_input_options
 @click.option("--id", "doc_id", default=None, help="For a JSONL file: the record to show (default: the first).")
 @click.option("--color/--no-color", default=None, help="Colour the output (default: on a terminal).")
-def explain(file, text_field, id_field, url_field, html_field, appended, no_templates, doc_id, color):
+def explain(file, text_field, id_field, url_field, html_field, keep_fields, appended, no_templates, doc_id, color):
     """Show FILE's page with every removed span marked and its reason.
 
     Each line of the page is printed once: '+' kept (with its story number when a page
@@ -303,7 +336,7 @@ def explain(file, text_field, id_field, url_field, html_field, appended, no_temp
     records (dedup aside)."""
     from .pipeline import explain_page
 
-    config = _config(text_field, id_field, url_field, html_field, appended, no_templates, no_dedup=True)
+    config = _config(text_field, id_field, url_field, html_field, keep_fields, appended, no_templates, no_dedup=True)
     if not Path(file).exists():
         click.echo(f"newsclean: error: input not found: {file}", err=True)
         sys.exit(2)

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import orjson
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: records carry lang and meta
 APPENDED_MODES = ("split", "drop", "keep")
 
 
@@ -167,6 +167,8 @@ class Config:
     id_field: str = "id"
     url_field: str = "url"
     html_field: str | None = None
+    # Input fields copied into each record's ``meta`` (("*",): all but the text and HTML).
+    keep_fields: tuple[str, ...] = ()
     # A file that is UTF-8 but for a few bad bytes stays UTF-8 (those bytes replaced); it is
     # read as cp1252 only when more than this share of its non-ASCII bytes are invalid UTF-8.
     utf8_max_invalid: float = 0.5

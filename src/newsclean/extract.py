@@ -60,12 +60,13 @@ def extract_text(doc: Document, config: Config) -> Extracted:
     if doc.fmt == "html":
         text, title, date, url = html_to_text(doc.content, doc.url, config)
         source = dict(doc.source, extractor="trafilatura", extractor_version=trafilatura_version())
-        return Extracted(doc.doc_id, text, source, url, doc.site, title, date)
-    return Extracted(doc.doc_id, doc.content, doc.source, doc.url, doc.site)
+        return Extracted(doc.doc_id, text, source, url, doc.site, title, date, doc.given, doc.meta)
+    return Extracted(doc.doc_id, doc.content, doc.source, doc.url, doc.site, given=doc.given, meta=doc.meta)
 
 
 def to_page(ex: Extracted) -> Page:
-    return Page(ex.doc_id, ex.text, ex.source, ex.url, ex.site, split_blocks(ex.text), title=ex.title, date=ex.date)
+    return Page(ex.doc_id, ex.text, ex.source, ex.url, ex.site, split_blocks(ex.text), title=ex.title, date=ex.date,
+                given=ex.given, meta=ex.meta)
 
 
 def extract(doc: Document, config: Config) -> Page:

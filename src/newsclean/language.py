@@ -16,6 +16,14 @@ LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", 
              "Swedish", "Danish", "Norwegian_Bokmal", "Finnish", "Czech", "Turkish", "Indonesian", "Romanian",
              "Hungarian", "Ukrainian", "Greek", "Korean", "Vietnamese", "Catalan", "Croatian", "Arabic")
 
+_CODES = dict(zip(LANGUAGES, ("en", "de", "fr", "es", "it", "pt", "nl", "ru", "pl", "sv", "da", "nb", "fi", "cs",
+                              "tr", "id", "ro", "hu", "uk", "el", "ko", "vi", "ca", "hr", "ar")))
+
+
+def language_code(name: str | None) -> str | None:
+    """ISO 639-1 code of one of LANGUAGES (None for a name it does not know)."""
+    return _CODES.get(name) if name else None
+
 
 @lru_cache(maxsize=1)
 def _stopword_langs() -> dict[str, tuple[int, ...]]:

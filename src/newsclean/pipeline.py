@@ -152,7 +152,9 @@ class Pipeline:
 
     def _stream(self, items) -> Iterator[tuple[str, dict]]:
         """No corpus steps: every page is cleaned and written as it comes."""
-        batches = _batched(self._counted(items), SIGN_BATCH)
+        # One page a step: with no signatures to batch, a record goes out as soon as it
+        # (and every one before it) is cleaned — a reader of stdout sees them one by one.
+        batches = ([it] for it in self._counted(items))
         for batch in self.executor.imap(extract_clean_batch, batches, self.config):
             for cut in batch:
                 yield from self._emit(cut, {})

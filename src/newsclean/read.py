@@ -1,14 +1,24 @@
 """Stage 1, read: paths → Documents, or Rejects that say which file and line and why.
 
+Formats, by extension (after a compression suffix) or, for a name that says none, by
+their first bytes: scraped text, HTML, JSONL, WARC/WET (FastWARC), Parquet (pyarrow, by
+row group), CSV/TSV with a header row; each may be compressed .gz, .zst, .bz2 or .xz.
+A binary file of any other kind is never guessed as text: it is a Reject that says what
+it looks like.
+
 Nothing here raises on bad input: a missing path, binary or empty file, undecodable
 bytes, a corrupt archive, a malformed URL or a broken JSONL line each become a Reject,
 and the stream goes on. Document ids are unique within a run (``UniqueIds``).
 """
 from __future__ import annotations
 
+import bz2
 import codecs
+import csv
 import gzip
 import hashlib
+import io
+import lzma
 import os
 import sys
 import zlib
@@ -25,7 +35,21 @@ from .records import Document, Reject
 TEXT_EXT = {".txt", ".text"}
 HTML_EXT = {".html", ".htm", ".xhtml"}
 JSONL_EXT = {".jsonl", ".ndjson"}
+FORMAT_EXT = {**{e: "text" for e in TEXT_EXT}, **{e: "html" for e in HTML_EXT}, **{e: "jsonl" for e in JSONL_EXT},
+              ".warc": "warc", ".arc": "warc", ".wet": "warc", ".parquet": "parquet", ".pq": "parquet",
+              ".csv": "csv", ".tsv": "tsv"}
+COMPRESSION_EXT = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd", ".bz2": "bz2", ".xz": "xz"}
 STDIN = "-"
+
+# First bytes of compressed streams, and of binary files newsclean does not read (so a
+# reject can say what the file looks like).
+COMPRESSION_MAGIC = ((b"\x1f\x8b", "gzip"), (b"\x28\xb5\x2f\xfd", "zstd"), (b"BZh", "bz2"),
+                     (b"\xfd7zXZ\x00", "xz"))
+BINARY_MAGIC = ((b"%PDF-", "a PDF document"), (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
+                (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+                (b"RIFF", "a RIFF file (WebP image, WAV audio, AVI video)"), (b"7z\xbc\xaf", "a 7-Zip archive"),
+                (b"Rar!", "a RAR archive"), (b"\x7fELF", "an executable (ELF)"),
+                (b"SQLite format 3\x00", "an SQLite database"), (b"Obj\x01", "an Avro file"))
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: it starts with the same bytes
@@ -116,24 +140,64 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+def compression_of(path: Path) -> str | None:
+    """The compression a file's name says (.gz, .zst, .bz2, .xz), or None."""
+    return COMPRESSION_EXT.get(path.suffix.lower())
+
+
 def file_format(path: Path) -> str | None:
+    """The format a file's name says, compression suffix aside (None: it says none)."""
     suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
+    if suffixes and suffixes[-1] in COMPRESSION_EXT:
         suffixes = suffixes[:-1]
-    ext = suffixes[-1] if suffixes else ""
-    if ext in TEXT_EXT:
-        return "text"
-    if ext in HTML_EXT:
-        return "html"
-    if ext in JSONL_EXT:
-        return "jsonl"
-    return None
+    return FORMAT_EXT.get(suffixes[-1] if suffixes else "")
+
+
+def sniff(head: bytes) -> tuple[str | None, str | None]:
+    """(format, what) from a file's first (decompressed) bytes: a format newsclean reads,
+    or None and what the file looks like when it is some other binary."""
+    if head.startswith(b"WARC/"):
+        return "warc", None
+    if head.startswith(b"PAR1"):
+        return "parquet", None
+    if head.startswith(b"%PDF-") or looks_binary(head):
+        what = next((w for magic, w in BINARY_MAGIC if head.startswith(magic)), "binary data of an unknown kind")
+        return None, what
+    start = head.lstrip()[:512].lower()
+    if start.startswith(codecs.BOM_UTF8):
+        start = start[len(codecs.BOM_UTF8):].lstrip()
+    if start.startswith(b"{"):
+        return "jsonl", None
+    if start.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in start:
+        return "html", None
+    return "text", None
+
+
+def open_binary(path: Path, compression: str | None):
+    """A binary stream of the file's decompressed bytes."""
+    if compression == "gzip":
+        return gzip.open(path, "rb")
+    if compression == "zstd":
+        import zstandard
+        return zstandard.open(path, "rb")
+    if compression == "bz2":
+        return bz2.open(path, "rb")
+    if compression == "xz":
+        return lzma.open(path, "rb")
+    return open(path, "rb")
+
+
+def _compression_by_magic(path: Path) -> str | None:
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    return next((c for magic, c in COMPRESSION_MAGIC if head.startswith(magic)), None)
 
 
 def doc_stem(path: Path) -> str:
     name = path.name
-    if name.lower().endswith(".gz"):
-        name = name[:-3]
+    suffix = Path(name).suffix
+    if suffix.lower() in COMPRESSION_EXT:
+        name = name[:-len(suffix)]
     return Path(name).stem
 
 
@@ -250,25 +314,70 @@ def _unreadable(exc: BaseException) -> str:
     return f"corrupt deflate stream ({exc})" if isinstance(exc, zlib.error) else str(exc)
 
 
-def read_file(path: Path, config: Config, explicit: bool = True) -> Iterator[Document | Reject]:
-    fmt = file_format(path)
-    if fmt is None:
-        if not explicit:
-            yield Reject(str(path), "unsupported", "not .txt, .html, .jsonl (or .gz of one)")
-            return
-        fmt = "text"  # a file named on the command line is read as text whatever its name
-    gz = path.name.lower().endswith(".gz")
-    if fmt == "jsonl":
-        yield from _read_jsonl_file(path, gz, config)
-        return
+_CORRUPT_MORE = (lzma.LZMAError,)
+
+
+def _corrupt() -> tuple[type[BaseException], ...]:
+    """What a damaged archive raises, whatever its compression."""
     try:
-        raw = gzip.decompress(path.read_bytes()) if gz else path.read_bytes()
-    except _CORRUPT as exc:
+        import zstandard
+        return _CORRUPT + _CORRUPT_MORE + (zstandard.ZstdError,)
+    except ImportError:
+        return _CORRUPT + _CORRUPT_MORE
+
+
+def _head(path: Path, compression: str | None, n: int = 65536) -> bytes:
+    with open_binary(path, compression) as fh:
+        return fh.read(n)
+
+
+def read_file(path: Path, config: Config, explicit: bool = True) -> Iterator[Document | Reject]:
+    """One file's documents. Its format is the one its name says; a name that says none
+    is told by the first bytes (a file in a walked folder is read only when those show a
+    format newsclean reads, not as plain text: a stray README is no page)."""
+    fmt, compression = file_format(path), compression_of(path)
+    try:
+        if compression is None and fmt != "parquet":
+            compression = _compression_by_magic(path)
+        if fmt is None or fmt == "text":
+            sniffed, what = sniff(_head(path, compression))
+            if what is not None:
+                yield Reject(str(path), "binary" if fmt else "unsupported", f"looks like {what}, not text",
+                             doc_id=doc_stem(path))
+                return
+            if fmt is None and sniffed == "text" and not explicit:
+                yield Reject(str(path), "unsupported", "no format newsclean reads: not text, HTML, JSONL, WARC, "
+                             "Parquet or CSV by its name (.txt, .html, .jsonl, .warc, .parquet, .csv, .tsv; "
+                             "compressed .gz/.zst/.bz2/.xz) or by its content")
+                return
+            fmt = fmt or sniffed
+    except _corrupt() as exc:
+        yield Reject(str(path), "unreadable", _unreadable(exc), doc_id=doc_stem(path))
+        return
+    if fmt == "jsonl":
+        yield from _read_jsonl_file(path, compression, config)
+    elif fmt == "warc":
+        yield from read_warc(path, compression, config)
+    elif fmt == "parquet":
+        yield from read_parquet(path, compression, config)
+    elif fmt in ("csv", "tsv"):
+        yield from read_csv(path, compression, config, delimiter="\t" if fmt == "tsv" else ",")
+    else:
+        yield from _read_page_file(path, compression, fmt, config)
+
+
+def _read_page_file(path: Path, compression: str | None, fmt: str, config: Config) -> Iterator[Document | Reject]:
+    try:
+        with open_binary(path, compression) as fh:
+            raw = fh.read()
+    except _corrupt() as exc:
         yield Reject(str(path), "unreadable", _unreadable(exc), doc_id=doc_stem(path))
         return
     source = {"path": str(path), "sha256": hashlib.sha256(raw).hexdigest(), "format": fmt}
     if looks_binary(raw):
-        yield Reject(str(path), "binary", "NUL bytes: not a text file", doc_id=doc_stem(path))
+        _, what = sniff(raw[:65536])
+        yield Reject(str(path), "binary", f"NUL bytes: not a text file ({what or 'binary data'})",
+                     doc_id=doc_stem(path))
         return
     text, how, replaced = decode(raw, html=(fmt == "html"), utf8_max_invalid=config.utf8_max_invalid)
     if not text.strip():
@@ -280,16 +389,140 @@ def read_file(path: Path, config: Config, explicit: bool = True) -> Iterator[Doc
     yield Document(doc_stem(path), text, fmt, source, url=None, site=str(path.parent))
 
 
-def _read_jsonl_file(path: Path, gz: bool, config: Config) -> Iterator[Document | Reject]:
+def _read_jsonl_file(path: Path, compression: str | None, config: Config) -> Iterator[Document | Reject]:
     try:
-        fh = gzip.open(path, "rb") if gz else open(path, "rb")
-    except OSError as exc:
+        fh = open_binary(path, compression)
+    except _corrupt() as exc:
         yield Reject(str(path), "unreadable", _unreadable(exc))
         return
     with fh:
         # (the archive is read ahead in blocks: the offset is where reading had got to)
+        gz = isinstance(fh, gzip.GzipFile)
         where = (lambda: f" near byte {fh.fileobj.tell():,} of the archive") if gz else None
         yield from read_jsonl_lines(fh, str(path), doc_stem(path), config, where)
+
+
+# -- WARC / WET ---------------------------------------------------------------------------
+
+def read_warc(path: Path, compression: str | None, config: Config) -> Iterator[Document | Reject]:
+    """HTML responses (and resources) of a WARC as HTML documents, WET conversions as
+    text; each with its record id, target URI and date in ``source``. A response that is
+    not HTML is a Reject saying what it is; request, warcinfo and metadata records hold
+    no page and are passed over. ``line`` is the record's number in the file."""
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+    wanted = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion | WarcRecordType.revisit
+    stem, n = doc_stem(path), 0
+    try:
+        # FastWARC decompresses gzip and zstd itself (and faster); bz2 and xz come through Python.
+        stream = str(path) if compression in (None, "gzip", "zstd") else open_binary(path, compression)
+        records = ArchiveIterator(stream, record_types=wanted, parse_http=True, fsspec_args=False)
+        for n, rec in enumerate(records, 1):
+            yield _warc_document(rec, path, stem, n, config)
+    except (OSError, ValueError) + _corrupt() as exc:
+        yield Reject(str(path), "unreadable", f"corrupt WARC after {n} records: {_unreadable(exc)}", line=n + 1)
+
+
+def _warc_document(rec, path: Path, stem: str, n: int, config: Config) -> Document | Reject:
+    from fastwarc.warc import WarcRecordType
+
+    h = rec.headers
+    uri = h.get("WARC-Target-URI") or None
+    rid = rec.record_id or f"{stem}-{n}"
+    source = {"path": str(path), "format": "warc", "line": n, "warc_record_id": rid, "warc_type": h.get("WARC-Type"),
+              "warc_target_uri": uri, "warc_date": h.get("WARC-Date")}
+    doc_id = rid.removeprefix("<").removesuffix(">").removeprefix("urn:uuid:")
+    if rec.record_type == WarcRecordType.revisit:
+        return Reject(str(path), "unsupported", f"revisit record of {uri}: no payload of its own", line=n, doc_id=doc_id)
+    payload = rec.reader.read()
+    source["sha256"] = hashlib.sha256(payload).hexdigest()
+    if rec.record_type == WarcRecordType.conversion:
+        fmt, ctype = "text", "text/plain"
+    else:
+        ctype = (rec.http_content_type if rec.is_http else h.get("Content-Type")) or ""
+        fmt = "html" if ("html" in ctype.lower() or (not ctype and b"<html" in payload[:2048].lower())) else None
+        if fmt is None:
+            return Reject(str(path), "unsupported", f"WARC {h.get('WARC-Type')} of {uri} is {ctype or 'untyped'}, "
+                          "not HTML", line=n, doc_id=doc_id)
+    if uri:
+        problem = url_problem(uri)
+        if problem:
+            return Reject(str(path), "bad-url", f"WARC-Target-URI {uri[:200]!r}: {problem}", line=n, doc_id=doc_id)
+    if looks_binary(payload):
+        return Reject(str(path), "binary", f"NUL bytes in the {ctype} payload of {uri}", line=n, doc_id=doc_id)
+    charset = rec.http_charset if rec.is_http else None
+    text = None
+    if charset:
+        try:
+            text, how, replaced = payload.decode(charset), f"{charset.lower()}-http", 0
+        except (LookupError, UnicodeDecodeError):
+            text = None
+    if text is None:
+        text, how, replaced = decode(payload, html=(fmt == "html"), utf8_max_invalid=config.utf8_max_invalid)
+    if not text.strip():
+        return Reject(str(path), "empty", f"empty payload of {uri}", line=n, doc_id=doc_id)
+    source["encoding"] = how
+    if replaced:
+        source["replaced"] = replaced
+    given = {"date": source["warc_date"]} if source["warc_date"] else {}
+    return Document(doc_id, text, fmt, source, url=uri, site=site_of(uri, None), given=given)
+
+
+# -- Parquet, CSV -------------------------------------------------------------------------
+
+def read_parquet(path: Path, compression: str | None, config: Config) -> Iterator[Document | Reject]:
+    """A Parquet file's rows, one row group at a time (memory holds one), read as JSONL
+    records are (the same fields); ``line`` is the row's number, from 1."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    stem, n = doc_stem(path), 0
+    try:
+        if compression is None:
+            pf = pq.ParquetFile(path)
+        else:  # Parquet needs to seek: a compressed file is decompressed in memory first
+            with open_binary(path, compression) as fh:
+                pf = pq.ParquetFile(pa.BufferReader(fh.read()))
+        for group in range(pf.num_row_groups):
+            for row in pf.read_row_group(group).to_pylist():
+                n += 1
+                blob = orjson.dumps(row, default=str)  # dates, decimals, bytes: as JSON can hold them
+                row = orjson.loads(blob)
+                yield _record(row, str(path), stem, n, config, hashlib.sha256(blob).hexdigest(), "parquet")
+    except (OSError, pa.ArrowException) + _corrupt() as exc:
+        yield Reject(str(path), "unreadable", f"corrupt Parquet after {n} rows: {exc}", line=n + 1)
+
+
+def read_csv(path: Path, compression: str | None, config: Config, delimiter: str = ",") -> Iterator[Document | Reject]:
+    """A CSV (or TSV) file with a header row, each row read as a JSONL record is (its
+    columns the fields); ``line`` is the line the row starts on."""
+    stem = doc_stem(path)
+    try:
+        with open_binary(path, compression) as fh:
+            raw = fh.read()
+    except _corrupt() as exc:
+        yield Reject(str(path), "unreadable", _unreadable(exc))
+        return
+    if looks_binary(raw):
+        yield Reject(str(path), "binary", "NUL bytes: not a CSV file")
+        return
+    text, how, _ = decode(raw, utf8_max_invalid=config.utf8_max_invalid)
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # a page in one cell is fine
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 2
+    try:
+        for row in reader:
+            line, start = start, reader.line_num + 1
+            if None in row:
+                yield Reject(str(path), "bad-record", f"{len(row[None])} more cells than the header has columns",
+                             line=line)
+                continue
+            blob = orjson.dumps(row, option=orjson.OPT_SORT_KEYS)
+            yield _record({k: v for k, v in row.items() if v is not None}, str(path), stem, line, config,
+                          hashlib.sha256(blob).hexdigest(), "tsv" if delimiter == "\t" else "csv",
+                          None if how == "utf-8" else how)
+    except csv.Error as exc:
+        yield Reject(str(path), "bad-record", f"broken CSV: {exc}", line=reader.line_num)
 
 
 def read_jsonl_lines(stream, path: str, stem: str, config: Config, where=None) -> Iterator[Document | Reject]:
@@ -325,6 +558,16 @@ def _jsonl_record(raw: bytes, path: str, stem: str, lineno: int, config: Config)
             return Reject(path, "bad-json", str(exc).split(":")[0], line=lineno)
     if not isinstance(rec, dict):
         return Reject(path, "bad-record", f"a JSON {type(rec).__name__}, not an object", line=lineno)
+    return _record(rec, path, stem, lineno, config, hashlib.sha256(raw.rstrip(b"\r\n")).hexdigest(), "jsonl", how,
+                   replaced)
+
+
+GIVEN = ("title", "date", "lang")  # a record's own facts, used where the text gives none
+
+
+def _record(rec: dict, path: str, stem: str, lineno: int, config: Config, sha: str, fmt_name: str,
+            how: str | None = None, replaced: int = 0) -> Document | Reject:
+    """One record of a JSONL, Parquet or CSV file (a mapping of field → value) → Document."""
     doc_id = rec.get(config.id_field)
     doc_id = f"{stem}-{lineno}" if doc_id is None or doc_id == "" else str(doc_id)
     url = rec.get(config.url_field)
@@ -345,10 +588,15 @@ def _jsonl_record(raw: bytes, path: str, stem: str, lineno: int, config: Config)
         return Reject(path, "empty", f"field {config.text_field!r} is blank", line=lineno, doc_id=doc_id)
     if "\x00" in content:
         return Reject(path, "binary", "NUL characters in the text", line=lineno, doc_id=doc_id)
-    source = {"path": path, "sha256": hashlib.sha256(raw.rstrip(b"\r\n")).hexdigest(),
-              "format": "jsonl", "line": lineno}
+    source = {"path": path, "sha256": sha, "format": fmt_name, "line": lineno}
     if how is not None:  # not plain UTF-8
         source["encoding"] = how
         if replaced:
             source["replaced"] = replaced
-    return Document(doc_id, content, fmt, source, url=url, site=site_of(url, None))
+    given = {k: rec[k] for k in GIVEN if isinstance(rec.get(k), str) and rec[k].strip()}
+    meta = None
+    if config.keep_fields:
+        every = "*" in config.keep_fields
+        body = {config.text_field, config.html_field}
+        meta = {k: v for k, v in rec.items() if (k in config.keep_fields or (every and k not in body))}
+    return Document(doc_id, content, fmt, source, url=url, site=site_of(url, None), given=given, meta=meta)

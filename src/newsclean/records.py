@@ -69,6 +69,8 @@ class Document:
     source: dict  # path, sha256, format, line?, encoding
     url: str | None = None
     site: str | None = None  # template group: URL host, or the input directory
+    given: dict = field(default_factory=dict)  # the input's own title, date, lang (when it has them)
+    meta: dict | None = None  # input fields kept for the record (Config.keep_fields)
 
 
 @dataclass
@@ -84,6 +86,8 @@ class Extracted:
     site: str | None = None
     title: str | None = None  # found by the extractor (HTML), if any
     date: str | None = None
+    given: dict = field(default_factory=dict)
+    meta: dict | None = None
 
 
 class Block(NamedTuple):
@@ -110,6 +114,8 @@ class Page:
     title: str | None = None  # found by the extractor (HTML), if any
     date: str | None = None
     template: frozenset[int] = frozenset()  # block indices that are site template lines
+    given: dict = field(default_factory=dict)  # the input's own title, date, lang
+    meta: dict | None = None
 
 
 @dataclass
@@ -204,6 +210,8 @@ class Story:
     source: dict
     duplicate_of: str | None = None
     similarity: float | None = None
+    lang: str | None = None  # ISO 639-1: the input's own, else the one the page's stopwords tell
+    meta: dict | None = None
 
     @property
     def id(self) -> str:
@@ -211,7 +219,8 @@ class Story:
 
 
 def story_record(story: Story, pipeline: dict) -> dict:
-    """Record schema v1; keys in this fixed order (orjson keeps insertion order)."""
+    """Record schema v2 (v1 + ``lang`` and ``meta``); keys in this fixed order (orjson
+    keeps insertion order)."""
     return {
         "id": story.id,
         "doc_id": story.doc_id,
@@ -219,11 +228,13 @@ def story_record(story: Story, pipeline: dict) -> dict:
         "text": story.text,
         "title": story.title,
         "date": story.date,
+        "lang": story.lang,
         "url": story.url,
         "source": story.source,
         "spans": [list(s) for s in story.spans],
         "removed": story.removed,
         "duplicate_of": story.duplicate_of,
         "similarity": story.similarity,
+        "meta": story.meta,
         "pipeline": pipeline,
     }

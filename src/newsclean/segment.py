@@ -15,7 +15,7 @@ import re
 import numpy as np
 
 
-from .language import LANGUAGES, foreign, language_hits, stopwords_of, top_language
+from .language import LANGUAGES, foreign, language_code, language_hits, stopwords_of, top_language
 from .config import Config, Segmenting
 from .records import APPENDED, DUPLICATE, METADATA, RELATED, Labelling, Story, normalize_ws
 from .text import DATELINE_RE, block_words, subject_said, url_subject
@@ -267,6 +267,8 @@ def stories(labelled: Labelling, config: Config) -> list[Story]:
                     page.remove(i, APPENDED)
                 page.story[i] = 0
         n_stories = 1
+    given = page.page.given
+    lang = given.get("lang") or language_code(page.lang)
     out = []
     for k in range(n_stories):
         kept, removed = [], []
@@ -280,11 +282,15 @@ def stories(labelled: Labelling, config: Config) -> list[Story]:
                 if page.notes[i]:
                     entry.update(page.notes[i])
                 removed.append(entry)
-        title, date = (page.title, page.date) if k == 0 else page.story_meta.get(k, (None, None))
+        if k == 0:  # the page's own story: what the text gives, else what the input said
+            title, date = page.title or given.get("title"), page.date or given.get("date")
+        else:
+            title, date = page.story_meta.get(k, (None, None))
         out.append(Story(
             doc_id=page.doc_id, index=k,
             text="\n\n".join(normalize_ws(page.blocks[i].text) for i in kept),
             spans=[(page.blocks[i].start, page.blocks[i].end) for i in kept],
             removed=removed, title=title, date=date, url=page.url, source=page.source,
+            lang=lang, meta=page.page.meta,
         ))
     return out
