@@ -178,13 +178,57 @@ def open_binary(path: Path, compression: str | None):
     if compression == "gzip":
         return gzip.open(path, "rb")
     if compression == "zstd":
-        import zstandard
-        return zstandard.open(path, "rb")
+        return io.BufferedReader(_ZstdReader(open(path, "rb")), buffer_size=1 << 20)
     if compression == "bz2":
         return bz2.open(path, "rb")
     if compression == "xz":
         return lzma.open(path, "rb")
     return open(path, "rb")
+
+
+class _ZstdReader(io.RawIOBase):
+    """A zstd file's bytes, frame after frame, that raises at the end of a file cut short
+    (zstandard's own stream reader just stops there: a truncated file would pass as whole)."""
+
+    CHUNK = 1 << 18
+
+    def __init__(self, fh) -> None:
+        import zstandard
+
+        self.fh, self._zstd = fh, zstandard
+        self.dobj = zstandard.ZstdDecompressor().decompressobj()
+        self.pending = b""
+        self.started = False  # a frame begun and not yet ended
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self.pending:
+            raw = self.fh.read(self.CHUNK)
+            if not raw:
+                if self.started:
+                    raise self._zstd.ZstdError("truncated zstd frame: the file is cut short")
+                return 0
+            self._feed(raw)
+        n = min(len(b), len(self.pending))
+        b[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+    def _feed(self, raw: bytes) -> None:
+        while raw:
+            self.started = True
+            self.pending += self.dobj.decompress(raw)
+            raw = b""
+            if self.dobj.eof:  # a frame ended: what follows is the next frame's
+                raw = self.dobj.unused_data
+                self.dobj = self._zstd.ZstdDecompressor().decompressobj()
+                self.started = False
+
+    def close(self) -> None:
+        self.fh.close()
+        super().close()
 
 
 def _compression_by_magic(path: Path) -> str | None:
@@ -311,7 +355,9 @@ _CORRUPT = (OSError, EOFError, gzip.BadGzipFile, zlib.error)
 def _unreadable(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    return f"corrupt deflate stream ({exc})" if isinstance(exc, zlib.error) else str(exc)
+    if isinstance(exc, zlib.error):
+        return f"corrupt deflate stream ({exc})"
+    return str(exc) or type(exc).__name__
 
 
 _CORRUPT_MORE = (lzma.LZMAError,)
@@ -408,34 +454,47 @@ def read_warc(path: Path, compression: str | None, config: Config) -> Iterator[D
     """HTML responses (and resources) of a WARC as HTML documents, WET conversions as
     text; each with its record id, target URI and date in ``source``. A response that is
     not HTML is a Reject saying what it is; request, warcinfo and metadata records hold
-    no page and are passed over. ``line`` is the record's number in the file."""
+    no page and are passed over. ``line`` is the record's number in the file. A record cut
+    short (a truncated download, a damaged archive) ends the file with a Reject."""
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-    wanted = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion | WarcRecordType.revisit
+    pages = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion | WarcRecordType.revisit
     stem, n = doc_stem(path), 0
     try:
         # FastWARC decompresses gzip and zstd itself (and faster); bz2 and xz come through Python.
         stream = str(path) if compression in (None, "gzip", "zstd") else open_binary(path, compression)
-        records = ArchiveIterator(stream, record_types=wanted, parse_http=True, fsspec_args=False)
-        for n, rec in enumerate(records, 1):
-            yield _warc_document(rec, path, stem, n, config)
+        for n, rec in enumerate(ArchiveIterator(stream, parse_http=False, fsspec_args=False), 1):
+            declared = rec.headers.get("Content-Length")
+            if declared is None or not declared.strip().isdigit():
+                yield Reject(str(path), "unreadable", f"record {n} has no Content-Length: the file is cut short "
+                             "or damaged here", line=n)
+                return
+            if not rec.record_type & pages:
+                rec.reader.consume()
+                continue
+            if (rec.headers.get("Content-Type") or "").startswith("application/http"):
+                rec.parse_http()
+            payload = rec.reader.read()
+            if len(payload) < rec.content_length:
+                yield Reject(str(path), "unreadable", f"record {n} is cut short ({len(payload):,} of "
+                             f"{rec.content_length:,} payload bytes): the file ends or is damaged here", line=n)
+                return
+            yield _warc_document(rec, payload, path, stem, n, config)
     except (OSError, ValueError) + _corrupt() as exc:
         yield Reject(str(path), "unreadable", f"corrupt WARC after {n} records: {_unreadable(exc)}", line=n + 1)
 
 
-def _warc_document(rec, path: Path, stem: str, n: int, config: Config) -> Document | Reject:
+def _warc_document(rec, payload: bytes, path: Path, stem: str, n: int, config: Config) -> Document | Reject:
     from fastwarc.warc import WarcRecordType
 
     h = rec.headers
     uri = h.get("WARC-Target-URI") or None
     rid = rec.record_id or f"{stem}-{n}"
     source = {"path": str(path), "format": "warc", "line": n, "warc_record_id": rid, "warc_type": h.get("WARC-Type"),
-              "warc_target_uri": uri, "warc_date": h.get("WARC-Date")}
+              "warc_target_uri": uri, "warc_date": h.get("WARC-Date"), "sha256": hashlib.sha256(payload).hexdigest()}
     doc_id = rid.removeprefix("<").removesuffix(">").removeprefix("urn:uuid:")
     if rec.record_type == WarcRecordType.revisit:
         return Reject(str(path), "unsupported", f"revisit record of {uri}: no payload of its own", line=n, doc_id=doc_id)
-    payload = rec.reader.read()
-    source["sha256"] = hashlib.sha256(payload).hexdigest()
     if rec.record_type == WarcRecordType.conversion:
         fmt, ctype = "text", "text/plain"
     else:
@@ -464,8 +523,7 @@ def _warc_document(rec, path: Path, stem: str, n: int, config: Config) -> Docume
     source["encoding"] = how
     if replaced:
         source["replaced"] = replaced
-    given = {"date": source["warc_date"]} if source["warc_date"] else {}
-    return Document(doc_id, text, fmt, source, url=uri, site=site_of(uri, None), given=given)
+    return Document(doc_id, text, fmt, source, url=uri, site=site_of(uri, None))
 
 
 # -- Parquet, CSV -------------------------------------------------------------------------
@@ -536,7 +594,7 @@ def read_jsonl_lines(stream, path: str, stem: str, config: Config, where=None) -
                 raw = raw[len(codecs.BOM_UTF8):]
             if raw.strip():
                 yield _jsonl_record(raw, path, stem, lineno, config)
-    except _CORRUPT as exc:
+    except _corrupt() as exc:
         at = f"{where()}, after {lineno} good lines" if where is not None else ""
         yield Reject(path, "unreadable", f"{_unreadable(exc)}{at}", line=lineno + 1)
 
