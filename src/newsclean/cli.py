@@ -287,6 +287,9 @@ def _clean_inputs(inputs, outdir, config, index_path, jobs, strict, resume, quie
         report["seconds"]["total"] = round(time.perf_counter() - t0, 3)
         report["inputs"] = list(inputs)
         out.report(report)
+        if not out.stdout:
+            from .report import render_html
+            out.report_html(render_html(report, pipeline.examples))
         out.commit({"config_hash": report["config_hash"], "newsclean": report["newsclean"]})
         pipeline.commit_index()  # after the outputs: the index never names unpublished stories
         if out.work_dir is not None:

@@ -31,6 +31,7 @@ from .extract import extract, extract_text, to_page
 from .labeller import Labeller
 from .records import Document, Labelling, Reject, story_record
 from .read import url_problem
+from .report import EXAMPLES, SITES_SHOWN
 from .steps import (SIGN_BATCH, Cut, clean_batch, cut_page, extract_batch, extract_clean_batch, guarded,
                     label_page, process_page, process_pages, template_hashes)
 from .templates import TemplateCounter, Templates, page_keys
@@ -102,6 +103,7 @@ class Stats:
     dedup: dict = field(default_factory=dict)
     dedup_index: dict | None = None
     renamed: int = 0  # documents whose id repeated an earlier one's (newsclean.read.UniqueIds)
+    sites: dict = field(default_factory=dict)  # site → [pages, characters, characters removed]
     templates: dict | None = None  # what the template pass counted
 
 
@@ -122,6 +124,7 @@ class Pipeline:
         self._resume = False
         self._units = 0
         self.pipeline_info = _pipeline_info(self.config)
+        self.examples: list[dict] = []  # the first pages with lines removed, for report.html
 
     # -- stages ----------------------------------------------------------------------
     def _counted(self, items: Iterable[Document | Reject]) -> Iterator[Document | Reject]:
@@ -258,6 +261,7 @@ class Pipeline:
         for k, v in cut.seconds.items():
             self.stats.seconds[k] += v
         self.stats.removed.update(cut.removed)
+        self._tally(cut)
         if not cut.stories:
             reasons = ", ".join(f"{r} {n}" for r, n in sorted(cut.removed.items()))
             why = f"every block removed ({reasons})" if reasons else "no text: the extractor found no main text"
@@ -274,6 +278,20 @@ class Pipeline:
             else:
                 self.stats.clean += 1
                 yield "clean", story_record(s, self.pipeline_info)
+
+    def _tally(self, cut: Cut) -> None:
+        """Per-site characters removed, and the report's example pages."""
+        spans = [r for s in cut.stories for r in s.removed] + cut.orphans
+        site = self.stats.sites.setdefault(cut.site or "(no site)", [0, 0, 0])
+        site[0] += 1
+        site[1] += len(cut.text)
+        site[2] += sum(r["end"] - r["start"] for r in spans)
+        if spans and len(self.examples) < EXAMPLES:
+            lines = [(a, b, None, s.index) for s in cut.stories for a, b in s.spans]
+            lines += [(r["start"], r["end"], r["reason"], None) for r in spans]
+            self.examples.append({"doc_id": cut.page_id, "path": cut.path, "stories": len(cut.stories),
+                                  "lines": [{"text": cut.text[a:b], "reason": why, "story": k}
+                                            for a, b, why, k in sorted(lines, key=lambda x: x[0])]})
 
     def commit_index(self) -> int:
         """Store this run's published stories in the persistent index (one transaction);
@@ -307,6 +325,9 @@ class Pipeline:
                            "without ids), or takes a suffix ~2, ~3 (a record's own id); source.renamed_from "
                            "keeps the id it was given"},
             "removed": dict(sorted(st.removed.items())),
+            "sites": {"count": len(st.sites), "most_removed": [
+                {"site": site, "pages": p, "chars": c, "removed": r, "removed_share": round(r / c, 4) if c else 0.0}
+                for site, (p, c, r) in sorted(st.sites.items(), key=lambda kv: (-kv[1][2], kv[0]))[:SITES_SHOWN]]},
             "templates": st.templates,
             "dedup": {"minhash": {"num_perm": d.num_perm, "bands": d.bands, "rows": d.rows,
                                   "scheme": d.scheme, "seed": d.seed,

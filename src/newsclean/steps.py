@@ -49,6 +49,8 @@ class Cut:
     sigs: list[tuple[np.ndarray, int, int]]  # (signature, shingles, exact key) per story
     removed: Counter
     seconds: dict[str, float]
+    site: str | None = None
+    text: str = ""  # the page text the spans point into (for the report's example pages)
 
 
 def label_page(page: Page, config: Config, labeller=None) -> Labelling:
@@ -94,7 +96,7 @@ def cut_page(labelled: Labelling, config: Config, sign: bool = True, clean_secon
     t3 = time.perf_counter()
     removed = Counter(lab for lab in labelled.labels if lab is not None)
     return Cut(page.doc_id, page.source.get("path", ""), page.source.get("line"), cut, orphans, sigs, removed,
-               {"clean": clean_seconds, "segment": t2 - t1, "signature": t3 - t2})
+               {"clean": clean_seconds, "segment": t2 - t1, "signature": t3 - t2}, page.site, page.text)
 
 
 def guarded(fn: Callable, doc: Document | Page | Labelling, *args, **kwargs):

@@ -33,8 +33,8 @@ import orjson
 
 from .errors import UsageError
 
-CLEAN, DUPLICATES, REJECTS, REPORT, MANIFEST = (
-    "clean.jsonl", "duplicates.jsonl", "rejects.jsonl", "report.json", "manifest.json")
+CLEAN, DUPLICATES, REJECTS, REPORT, REPORT_HTML, MANIFEST = (
+    "clean.jsonl", "duplicates.jsonl", "rejects.jsonl", "report.json", "report.html", "manifest.json")
 COMPRESSIONS = ("gz", "zst")
 FORMATS = ("jsonl", "parquet")
 ZSTD_LEVEL = 3  # zstd's own default: fast, and about gzip -9's size on JSONL
@@ -306,6 +306,7 @@ class Output:
                 self.files[DUPLICATES] = _File(self.stage / (DUPLICATES + ext), compress)
             self.files[REJECTS] = _File(self.stage / (REJECTS + ext), compress)
             self.files[REPORT] = _File(self.stage / REPORT)
+            self.files[REPORT_HTML] = _File(self.stage / REPORT_HTML)
         except BaseException:
             self.abort()
             raise
@@ -336,6 +337,10 @@ class Output:
         if not self.stdout:
             self.files[REPORT].write(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
 
+    def report_html(self, page: str) -> None:
+        if not self.stdout:
+            self.files[REPORT_HTML].write(page.encode())
+
     def commit(self, run: dict | None = None) -> None:
         if self.stdout:
             sys.stdout.buffer.flush()
@@ -347,6 +352,7 @@ class Output:
             else:
                 files[f.path.name] = f.close()
         files[REPORT].pop("records")
+        files[REPORT_HTML].pop("records")
         manifest = {"format": "newsclean-output", "version": 1, "files": files, **(run or {})}
         _write_atomic(self.stage / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
         _fsync_dir(self.stage)
