@@ -16,7 +16,6 @@ from functools import lru_cache
 import numpy as np
 import regex
 import xxhash
-from datasketch import MinHash
 
 from .config import DedupConfig
 
@@ -160,6 +159,10 @@ def exact_key(text: str) -> int:
 
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int, scheme: str) -> np.ndarray:
+    # (imported here: datasketch's package imports scipy, a second of start-up that a run
+    # without dedup, or a process that only reads, should not pay)
+    from datasketch import MinHash
+
     return MinHash(num_perm=num_perm, seed=seed, scheme=scheme).permutations
 
 
@@ -226,6 +229,8 @@ def sketch_many(texts: list[str], cfg: DedupConfig) -> list[tuple[np.ndarray, in
 def signature(hashes: np.ndarray, cfg: DedupConfig) -> np.ndarray:
     """MinHash signature of 32-bit shingle hashes, scheme affine32, as datasketch computes it."""
     if cfg.scheme != "affine32":
+        from datasketch import MinHash
+
         m = MinHash(num_perm=cfg.num_perm, seed=cfg.seed, scheme=cfg.scheme,
                     permutations=permutations(cfg.num_perm, cfg.seed, cfg.scheme),
                     hashfunc=lambda x: x)

@@ -491,7 +491,14 @@ def _warc_document(rec, payload: bytes, path: Path, stem: str, n: int, config: C
     uri = h.get("WARC-Target-URI") or None
     rid = rec.record_id or f"{stem}-{n}"
     source = {"path": str(path), "format": "warc", "line": n, "warc_record_id": rid, "warc_type": h.get("WARC-Type"),
-              "warc_target_uri": uri, "warc_date": h.get("WARC-Date"), "sha256": hashlib.sha256(payload).hexdigest()}
+              "warc_target_uri": uri, "warc_date": h.get("WARC-Date")}
+    # The crawler's payload digest names the content as well as a hash of ours would (and
+    # hashing every payload again costs a seventh of reading); without one, sha256 it.
+    digest = h.get("WARC-Payload-Digest")
+    if digest:
+        source["warc_payload_digest"] = digest
+    else:
+        source["sha256"] = hashlib.sha256(payload).hexdigest()
     doc_id = rid.removeprefix("<").removesuffix(">").removeprefix("urn:uuid:")
     if rec.record_type == WarcRecordType.revisit:
         return Reject(str(path), "unsupported", f"revisit record of {uri}: no payload of its own", line=n, doc_id=doc_id)

@@ -50,7 +50,8 @@ def units(items: Iterable[Document | Reject], size: int | None = None) -> Iterat
 
 def unit_signature(chunk: list[Document | Reject]) -> str:
     """What a unit was read as: ids, formats, content hashes, URLs; rejects as written."""
-    ident = [(it.doc_id, it.fmt, it.source.get("sha256"), it.source.get("line"), it.url, it.site)
+    ident = [(it.doc_id, it.fmt, it.source.get("sha256") or it.source.get("warc_payload_digest"), it.source.get("line"),
+              it.url, it.site)
              if isinstance(it, Document) else it.to_dict() for it in chunk]
     return hashlib.sha256(orjson.dumps(ident)).hexdigest()
 
