@@ -134,7 +134,8 @@ def test_interrupted_run_leaves_previous_output(tmp_path, monkeypatch):
     assert (out / "clean.jsonl").read_bytes() == before
     # the previous set, and the interrupted run's work kept for --resume: no temporary files
     assert sorted(p.name for p in out.iterdir()) == [".newsclean-work", "clean.jsonl", "duplicates.jsonl",
-                                                     "manifest.json", "rejects.jsonl", "report.json"]
+                                                     "manifest.json", "rejects.jsonl", "report.html",
+                                                     "report.json"]
     monkeypatch.undo()
     assert run("clean", str(SEEDS), "-o", str(out), "-q").exit_code == 0  # afresh, without --resume
     assert ".newsclean-work" not in {p.name for p in out.iterdir()}

@@ -306,7 +306,6 @@ class Output:
                 self.files[DUPLICATES] = _File(self.stage / (DUPLICATES + ext), compress)
             self.files[REJECTS] = _File(self.stage / (REJECTS + ext), compress)
             self.files[REPORT] = _File(self.stage / REPORT)
-            self.files[REPORT_HTML] = _File(self.stage / REPORT_HTML)
         except BaseException:
             self.abort()
             raise
@@ -339,7 +338,7 @@ class Output:
 
     def report_html(self, page: str) -> None:
         if not self.stdout:
-            self.files[REPORT_HTML].write(page.encode())
+            self.files.setdefault(REPORT_HTML, _File(self.stage / REPORT_HTML)).write(page.encode())
 
     def commit(self, run: dict | None = None) -> None:
         if self.stdout:
@@ -352,7 +351,8 @@ class Output:
             else:
                 files[f.path.name] = f.close()
         files[REPORT].pop("records")
-        files[REPORT_HTML].pop("records")
+        if REPORT_HTML in files:
+            files[REPORT_HTML].pop("records")
         manifest = {"format": "newsclean-output", "version": 1, "files": files, **(run or {})}
         _write_atomic(self.stage / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
         _fsync_dir(self.stage)
