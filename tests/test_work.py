@@ -126,4 +126,4 @@ def test_resume_after_sigkill(corpus, tmp_path):
     assert res.returncode == 0, res.stderr
     assert outputs(out) == outputs(ref)
     assert sorted(p.name for p in out.iterdir()) == ["clean.jsonl", "duplicates.jsonl", "manifest.json",
-                                                     "rejects.jsonl", "report.json"]
+                                                     "rejects.jsonl", "report.html", "report.json"]
