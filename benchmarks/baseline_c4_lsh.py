@@ -10,6 +10,7 @@ writes the rest as JSONL — end to end, as a script, so that it can be timed ex
 """
 from __future__ import annotations
 
+import gzip
 import json
 import sys
 
@@ -37,7 +38,8 @@ def main(src: str, dst: str) -> int:
 
     lsh = MinHashLSH(threshold=0.8, num_perm=128)
     kept = dups = 0
-    with open(src, encoding="utf-8") as fin, open(dst, "w", encoding="utf-8") as fout:
+    opener = gzip.open if src.endswith(".gz") else open
+    with opener(src, "rt", encoding="utf-8") as fin, open(dst, "w", encoding="utf-8") as fout:
         for i, line in enumerate(fin):
             doc = json.loads(line)
             body = c4_lines(doc.get("text", ""))

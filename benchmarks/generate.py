@@ -88,6 +88,9 @@ def new_story(rng: random.Random, paragraphs: list[str]) -> str:
     return "\n\n".join(rng.sample(paragraphs, k=min(len(paragraphs), rng.randint(6, 14))))
 
 
+RECENT = 100_000
+
+
 def generate(n_docs: int, seed: int = 7, syndicated: float = 0.3):
     """Scraped pages: each either a new story or (with probability ``syndicated``) a copy
     of one published before — exact, truncated or lightly edited — on another site."""
@@ -98,12 +101,16 @@ def generate(n_docs: int, seed: int = 7, syndicated: float = 0.3):
     for i in range(n_docs):
         site = rng.choice(sites)
         if published and rng.random() < syndicated:
-            b = rng.randrange(len(published))
+            # (copies come from the last RECENT stories: a million-page corpus is generated
+            # in bounded memory, and a smaller one as before)
+            b = rng.randrange(max(0, len(published) - RECENT), len(published))
             body = published[b]
         else:
             body = new_story(rng, paragraphs)
             b = len(published)
             published.append(body)
+            if len(published) > RECENT:
+                published[len(published) - RECENT - 1] = ""
         kind = rng.random()
         if kind < 0.15:
             body = body[: int(len(body) * rng.uniform(0.6, 0.9))]

@@ -5,6 +5,7 @@ tasks on a cluster — can run them and get the same result.
     extract_batch(documents, config)        → extracted texts (+ line hashes for templates)
     clean_batch(extracted, templates, config) → Cuts: stories (clean → segment → label → cut)
                                                and, when dedup is on, their signatures
+                                               (sign_batch)
 
 A document whose step fails becomes a Reject naming it (``guarded``): one page that trips
 a bug costs that page, not the run.
@@ -110,20 +111,25 @@ def guarded(fn: Callable, doc: Document | Page | Labelling, *args, **kwargs):
 
 
 def process_pages(items: list[Page | Reject], config: Config) -> list[Cut | Reject]:
-    """process_page over a batch, with the batch's signatures computed together (a few
-    large numpy calls instead of many small ones)."""
+    """process_page over a batch, then the batch signed together (sign_batch)."""
     out = [it if isinstance(it, Reject) else guarded(process_page, it, config, sign=False) for it in items]
-    if config.dedup.enabled:
-        cuts = [c for c in out if isinstance(c, Cut) and c.stories]
-        t = time.perf_counter()
-        sigs = sketch_many([s.text for c in cuts for s in c.stories], config.dedup)
-        dt = (time.perf_counter() - t) / max(1, len(cuts))
-        pos = 0
-        for c in cuts:
-            c.sigs = sigs[pos:pos + len(c.stories)]
-            c.seconds["signature"] = dt
-            pos += len(c.stories)
-    return out
+    return sign_batch(out, config) if config.dedup.enabled else out
+
+
+def sign_batch(cuts: list[Cut | Reject], config: Config) -> list[Cut | Reject]:
+    """The MinHash signatures of a batch's stories, computed together (a few large numpy
+    calls instead of many small ones); each Cut gets its own (a step's output, not yet
+    seen by anyone else)."""
+    signed = [c for c in cuts if isinstance(c, Cut) and c.stories]
+    t = time.perf_counter()
+    sigs = sketch_many([s.text for c in signed for s in c.stories], config.dedup)
+    dt = (time.perf_counter() - t) / max(1, len(signed))
+    pos = 0
+    for c in signed:
+        c.sigs = sigs[pos:pos + len(c.stories)]
+        c.seconds["signature"] = dt
+        pos += len(c.stories)
+    return cuts
 
 
 def extract_batch(items: list[Document | Reject], config: Config) -> list[tuple[Extracted | Reject, list[int] | None, float]]:
