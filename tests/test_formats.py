@@ -73,6 +73,11 @@ def write_warc(path, compress=None) -> list[str]:
                                "application/http; msgtype=response", n))
     if compress == "gz":  # one gzip member a record, as crawlers write them
         data = b"".join(gzip.compress(r, mtime=0) for r in records)
+    elif compress == "zst":  # one zstd frame a record
+        import zstandard
+        data = b"".join(zstandard.ZstdCompressor().compress(r) for r in records)
+    elif compress == "xz":
+        data = lzma.compress(b"".join(records))
     else:
         data = b"".join(records)
     path.write_bytes(data)
@@ -95,9 +100,9 @@ def stories(records):
     return [(r["text"], r["title"], r["spans"], r["removed"], r["url"]) for r in records]
 
 
-@pytest.mark.parametrize("compress", [None, "gz"])
+@pytest.mark.parametrize("compress", [None, "gz", "zst", "xz"])
 def test_warc_responses_are_the_pages_and_a_png_is_a_reject(tmp_path, compress):
-    warc = tmp_path / ("crawl.warc" + (".gz" if compress else ""))
+    warc = tmp_path / ("crawl.warc" + (f".{compress}" if compress else ""))
     urls = write_warc(warc, compress)
     jsonl_of_html(tmp_path / "same.jsonl", urls)
     from_warc, rejects = clean_run(tmp_path, "w", str(warc))
@@ -335,3 +340,19 @@ def test_clean_batch_for_datasets_map():
     from newsclean import clean_text
     assert [r["text"] for r in by_doc["a"]] == [r["text"] for r in clean_text(page_text(0), "a", "https://a.example/1")]
     assert json.loads(by_doc["a"][0]["source"])["line"] == 1
+
+
+def test_wet_conversions_are_text_pages(tmp_path):
+    urls = [f"https://harbour{i}.example/news/story-{i}" for i in range(2)]
+    records = [warc_record("warcinfo", None, b"software: test\r\n", "application/warc-fields", 0)]
+    records += [warc_record("conversion", u, page_text(i).encode(), "text/plain", i + 1) for i, u in enumerate(urls)]
+    wet = tmp_path / "crawl.warc.wet.gz"
+    wet.write_bytes(b"".join(gzip.compress(r, mtime=0) for r in records))
+    docs = list(read_inputs([str(wet)], Config()))
+    assert [d.fmt for d in docs] == ["text", "text"] and [d.url for d in docs] == urls
+    assert docs[0].content == page_text(0) and docs[0].source["warc_type"] == "conversion"
+    (tmp_path / "same.jsonl").write_text("".join(json.dumps({"id": f"p{i}", "text": page_text(i), "url": u}) + "\n"
+                                                 for i, u in enumerate(urls)))
+    a, _ = clean_run(tmp_path, "wet", str(wet))
+    b, _ = clean_run(tmp_path, "jsonl", str(tmp_path / "same.jsonl"))
+    assert stories(a) == stories(b) and len(a) == 2
