@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from bisect import bisect_left
 from functools import lru_cache
 
 import numpy as np
@@ -342,6 +343,79 @@ def rank(e: Entry) -> tuple:
     return (not e.old, -e.length, e.date or "9999-99-99", e.seq)
 
 
+def best_match(e: Entry, pos: int, entries: list[Entry], cands: set[int], by_para: set[int],
+               cfg: DedupConfig) -> tuple[tuple[float, int, str] | None, int, int]:
+    """The candidate entry ``e`` (at ``pos``) is a copy of, if any: (score, position, kind)
+    of the best verified one — ``cands`` proposed by LSH pass on Jaccard or containment,
+    ``by_para`` (proposed only by a shared paragraph) must pass the paragraph test — with
+    how many candidates were verified and how many failed the paragraph test."""
+    best, verified, rejected = None, 0, 0
+    for c in sorted(cands | by_para):
+        if c == pos or entries[c].key == e.key:
+            continue
+        verified += 1
+        j, contain = estimate(e, entries[c])
+        if c not in by_para and (j >= cfg.jaccard or contain >= cfg.containment):
+            score, kind = max(j, contain), "near" if j >= cfg.jaccard else "contained"
+        else:
+            share, shared, chars = paragraph_containment(e, entries[c])
+            if share < cfg.para_containment or shared < cfg.para_min_shared or chars < cfg.para_min_shared_chars:
+                rejected += 1
+                continue
+            score, kind = share, "paragraphs"
+        if best is None or score > best[0]:
+            best = (score, c, kind)
+    return best, verified, rejected
+
+
+# Dedup of a run without a persistent index, as stages with plain data between them
+# (datatrove's model): signatures (made by the cleaning steps) → band buckets and paragraph
+# holders (band key → the stories in it) → verified pairs (each story against the earlier
+# stories it shares a bucket or a probed paragraph with: a range of stories is a step any
+# executor can run) → clusters (connected components over integer positions) → decisions
+# (Deduper.resolve). The pairs are those the one-pass Deduper (kept for runs with an index,
+# whose old entries join as lookups name them) verifies, so the clusters are the same.
+
+def buckets_of(entries: list[Entry], eligible: list[int], cfg: DedupConfig) -> tuple[dict, dict]:
+    """(band key → positions, paragraph probe key → positions), each list ascending."""
+    bands: dict[int, list[int]] = {}
+    paras: dict[int, list[int]] = {}
+    for pos in eligible:
+        for k in band_keys(entries[pos].sig, cfg):
+            bands.setdefault(k, []).append(pos)
+        for k in entries[pos].probes(cfg.para_probes):
+            paras.setdefault(k, []).append(pos)
+    return bands, paras
+
+
+def verify_range(positions: list[int], entries: list[Entry], bands: dict, paras: dict,
+                 cfg: DedupConfig) -> tuple[list[tuple[int, int, float, str]], int, int]:
+    """Verified pairs of a range of stories: (story, the earlier one it copies, score,
+    kind) for each that has one, and the counts of candidates verified and rejected."""
+    edges, verified, rejected = [], 0, 0
+    for pos in positions:
+        e = entries[pos]
+        cands: set[int] = set()
+        for k in band_keys(e.sig, cfg):
+            bucket = bands.get(k, ())
+            cands.update(bucket[:bisect_left(bucket, pos)])
+        by_para: set[int] = set()
+        for k in e.probes(cfg.para_probes):
+            holders = paras.get(k, ())
+            before = holders[:bisect_left(holders, pos)]
+            if before and len(before) <= cfg.para_max_docs:
+                by_para.update(before)
+        by_para -= cands
+        best, v, r = best_match(e, pos, entries, cands, by_para, cfg)
+        verified, rejected = verified + v, rejected + r
+        if best is not None:
+            edges.append((pos, best[1], round(best[0], 4), best[2]))
+    return edges, verified, rejected
+
+
+VERIFY_CHUNK = 2048  # stories a verification step takes (changes no output)
+
+
 class Deduper:
     """Collect entries, verify LSH candidates, union verified pairs, pick representatives."""
 
@@ -359,6 +433,7 @@ class Deduper:
         self.histogram: Counter[int] = Counter()
         self.candidates = 0
         self.rejected = 0
+        self.eligible: list[int] = []  # without an index: stories to verify, in resolve()
 
     # union-find over entry positions
     def _find(self, i: int) -> int:
@@ -426,14 +501,17 @@ class Deduper:
         self.exact[e.exact] = pos
         if size < self.cfg.min_shingles:
             return
+        if self.index is None:
+            self.eligible.append(pos)  # verified in stages, by resolve()
+            return
+        # With an index, one pass: the index's entries join as its lookups name them.
         keys = band_keys(sig, self.cfg)
         cands: set[int] = set()
         for k in keys:
             bucket = self.buckets.get(k)
             if bucket:
                 cands.update(bucket)
-        if self.index is not None:
-            cands.update(self._pull_old(self.index.candidates(sig, keys, e.exact), key))
+        cands.update(self._pull_old(self.index.candidates(sig, keys, e.exact), key))
         # Stories proposed only by a shared paragraph must pass the paragraph test: a short
         # post is "contained" in another by the cookie notice both kept.
         by_para: set[int] = set()
@@ -442,26 +520,11 @@ class Deduper:
             holders = self.by_paragraph.get(k)
             if holders and len(holders) <= self.cfg.para_max_docs:
                 by_para.update(holders)
-        if self.index is not None:
-            by_para.update(self._pull_old(self.index.sharing(probes), key))
+        by_para.update(self._pull_old(self.index.sharing(probes), key))
         by_para -= cands
-        best = None
-        for c in sorted(cands | by_para):
-            if c == pos or self.entries[c].key == key:
-                continue
-            self.candidates += 1
-            j, contain = estimate(e, self.entries[c])
-            if c not in by_para and (j >= self.cfg.jaccard or contain >= self.cfg.containment):
-                score, kind = max(j, contain), "near" if j >= self.cfg.jaccard else "contained"
-            else:
-                share, shared, chars = paragraph_containment(e, self.entries[c])
-                if (share < self.cfg.para_containment or shared < self.cfg.para_min_shared
-                        or chars < self.cfg.para_min_shared_chars):
-                    self.rejected += 1
-                    continue
-                score, kind = share, "paragraphs"
-            if best is None or score > best[0]:
-                best = (score, c, kind)
+        best, verified, rejected = best_match(e, pos, self.entries, cands, by_para, self.cfg)
+        self.candidates += verified
+        self.rejected += rejected
         if best is not None:
             self._union(best[1], pos)
             self.sims[pos] = round(best[0], 4)
@@ -471,8 +534,31 @@ class Deduper:
         for k in probes:
             self.by_paragraph.setdefault(k, []).append(pos)
 
-    def resolve(self) -> dict[str, tuple[str, float]]:
+    def link(self, executor=None) -> None:
+        """The staged verification (a run without an index): buckets, then verified pairs
+        by ranges of stories — on ``executor`` (newsclean.executors) when it ships shared
+        data once (Ray: the entries and buckets go to the object store a single time),
+        here otherwise — then their union."""
+        if not self.eligible:
+            return
+        bands, paras = buckets_of(self.entries, self.eligible, self.cfg)
+        chunks = [self.eligible[i:i + VERIFY_CHUNK] for i in range(0, len(self.eligible), VERIFY_CHUNK)]
+        if executor is not None and getattr(executor, "ships_shared_once", False):
+            results = executor.imap(verify_range, chunks, self.entries, bands, paras, self.cfg)
+        else:
+            results = (verify_range(c, self.entries, bands, paras, self.cfg) for c in chunks)
+        for edges, verified, rejected in results:
+            self.candidates += verified
+            self.rejected += rejected
+            for pos, c, score, kind in edges:
+                self._union(c, pos)
+                self.sims[pos] = score
+                self.kinds[kind] += 1
+        self.eligible = []
+
+    def resolve(self, executor=None) -> dict[str, tuple[str, float]]:
         """key → (representative key, similarity) for every story that is a duplicate."""
+        self.link(executor)
         groups: dict[int, list[int]] = {}
         for i in range(len(self.entries)):
             groups.setdefault(self._find(i), []).append(i)

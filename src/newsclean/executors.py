@@ -40,6 +40,7 @@ class LocalExecutor:
     """Steps in this process, or in one pool of ``jobs`` forked worker processes."""
 
     name = "local"
+    ships_shared_once = False  # (a forked pool would pickle them with every item)
 
     def __init__(self, jobs: int = 1) -> None:
         self.jobs = max(1, int(jobs))
@@ -95,6 +96,7 @@ class RayExecutor:
     ``num_cpus`` workers (default: all cores) and stops it after."""
 
     name = "ray"
+    ships_shared_once = True  # shared arguments go to the object store once, not with each item
 
     def __init__(self, address: str | None = None, num_cpus: int | None = None) -> None:
         try:

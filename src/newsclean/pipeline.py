@@ -241,7 +241,7 @@ class Pipeline:
                     if isinstance(cut, Cut):
                         for s, (sig, size, exact) in zip(cut.stories, cut.sigs):
                             deduper.add(s.id, s.text, s.date, sig, size, exact)
-            decisions = deduper.resolve()
+            decisions = deduper.resolve(self.executor)
             self.stats.seconds["lsh"] += time.perf_counter() - t
             if self.index is not None:
                 # Staged, not stored: the caller commits the index once its outputs are
