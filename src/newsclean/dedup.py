@@ -259,11 +259,12 @@ def band_keys(sig: np.ndarray, cfg: DedupConfig) -> list[int]:
         rows = sig[: cfg.bands * cfg.rows].astype(_U64).reshape(cfg.bands, cfg.rows)
     else:
         rows = np.ascontiguousarray(sig[: cfg.bands * cfg.rows]).view(_U64).reshape(cfg.bands, -1)
-    with np.errstate(over="ignore"):
-        h = _band_salt(cfg.bands).copy()
-        for r in range(rows.shape[1]):
-            h = (h ^ rows[:, r]) * _U64(0x9E3779B97F4A7C15)
-            h ^= h >> _U64(31)
+    # (array arithmetic on unsigned integers wraps silently: no errstate, which costs more
+    # than the arithmetic here)
+    h = _band_salt(cfg.bands).copy()
+    for r in range(rows.shape[1]):
+        h = (h ^ rows[:, r]) * _U64(0x9E3779B97F4A7C15)
+        h ^= h >> _U64(31)
     return h.tolist()
 
 
@@ -285,7 +286,8 @@ class Entry:
     para_chars: bytes = b""
 
     def paragraphs(self) -> tuple[list[int], list[int]]:
-        return np.frombuffer(self.paras, dtype=np.uint64).tolist(), np.frombuffer(self.para_chars, dtype=np.uint32).tolist()
+        # (memoryview's cast: the packed arrays as lists without numpy's per-call cost)
+        return memoryview(self.paras).cast("Q").tolist(), memoryview(self.para_chars).cast("I").tolist()
 
     def probes(self, n: int) -> list[int]:
         """The keys of its first ``n`` paragraphs: what a copy, cut or not, shares with it."""
@@ -338,6 +340,21 @@ def paragraph_containment(a: Entry, b: Entry) -> tuple[float, int, int]:
     return chars / total, count, chars
 
 
+def paragraph_bound(a: Entry, b: Entry) -> tuple[float, int, int]:
+    """Upper bounds of paragraph_containment's three figures — the smaller story's
+    paragraphs found in the other in any order — in a few numpy calls: a pair that fails
+    the paragraph test on these fails it on the ordered chain too, and most candidates a
+    shared paragraph proposes (a quote, a notice) fail here."""
+    (ka, ca), (kb, cb) = a.paragraphs(), b.paragraphs()
+    (ks, cs), kbig = ((ka, ca), kb) if sum(ca) <= sum(cb) else ((kb, cb), ka)
+    total = sum(cs)
+    if not total:
+        return 0.0, 0, 0
+    big = set(kbig)
+    found = [c for k, c in zip(ks, cs) if k in big]
+    return sum(found) / total, len(found), sum(found)
+
+
 def rank(e: Entry) -> tuple:
     """Representative order: published first, then the longest, earliest dated, first seen."""
     return (not e.old, -e.length, e.date or "9999-99-99", e.seq)
@@ -354,12 +371,17 @@ def best_match(e: Entry, pos: int, entries: list[Entry], cands: set[int], by_par
         if c == pos or entries[c].key == e.key:
             continue
         verified += 1
-        j, contain = estimate(e, entries[c])
+        j, contain = estimate(e, entries[c]) if c not in by_para else (0.0, 0.0)
         if c not in by_para and (j >= cfg.jaccard or contain >= cfg.containment):
             score, kind = max(j, contain), "near" if j >= cfg.jaccard else "contained"
         else:
+            passes = lambda share, shared, chars: (share >= cfg.para_containment and shared >= cfg.para_min_shared
+                                                   and chars >= cfg.para_min_shared_chars)
+            if not passes(*paragraph_bound(e, entries[c])):
+                rejected += 1
+                continue
             share, shared, chars = paragraph_containment(e, entries[c])
-            if share < cfg.para_containment or shared < cfg.para_min_shared or chars < cfg.para_min_shared_chars:
+            if not passes(share, shared, chars):
                 rejected += 1
                 continue
             score, kind = share, "paragraphs"
@@ -474,7 +496,11 @@ class Deduper:
         self._old[old.key] = pos
         return pos
 
-    def add(self, key: str, text: str, date: str | None, sig: np.ndarray, size: int, exact: int | None = None) -> None:
+    def add(self, key: str, text: str, date: str | None, sig: np.ndarray, size: int, exact: int | None = None,
+            paras: tuple[bytes, bytes] | None = None) -> None:
+        """One story, with its signature, distinct shingles, exact key and paragraph keys
+        (the last two computed here when not given: the cleaning steps make them beside
+        the signature, in parallel)."""
         exact = exact_key(text) if exact is None else exact
         e = None
         if self.index is not None:
@@ -487,7 +513,7 @@ class Deduper:
                 pos = known if known is not None else self._adopt(old)
                 e = self.entries[pos]
         if e is None:
-            paras, chars = paragraph_keys(text, self.cfg.para_min_chars)
+            paras, chars = paras or paragraph_keys(text, self.cfg.para_min_chars)
             e = Entry(key, len(self.entries), sig, size, len(text), date, exact, paras=paras, para_chars=chars)
             pos = self._add_entry(e)
         if not text.strip():

@@ -127,13 +127,6 @@ class Pipeline:
         self.examples: list[dict] = []  # the first pages with lines removed, for report.html
 
     # -- stages ----------------------------------------------------------------------
-    def _counted(self, items: Iterable[Document | Reject]) -> Iterator[Document | Reject]:
-        for it in items:
-            self.stats.documents += 1
-            if isinstance(it, Document) and "renamed_from" in it.source:
-                self.stats.renamed += 1
-            yield it
-
     def run(self, items: Iterable[Document | Reject], work_dir: str | os.PathLike | None = None,
             resume: bool = False) -> Iterator[tuple[str, dict]]:
         """Records for ``items``, in input order. Corpus-wide steps (templates, dedup) keep
@@ -157,7 +150,7 @@ class Pipeline:
         """No corpus steps: every page is cleaned and written as it comes."""
         # One page a step: with no signatures to batch, a record goes out as soon as it
         # (and every one before it) is cleaned — a reader of stdout sees them one by one.
-        batches = ([it] for it in self._counted(items))
+        batches = ([it] for it in items)
         for batch in self.executor.imap(extract_clean_batch, batches, self.config):
             for cut in batch:
                 yield from self._emit(cut, {})
@@ -168,7 +161,7 @@ class Pipeline:
         sigs: list[str] = []
 
         def tagged():
-            for n, chunk in enumerate(units(self._counted(items))):
+            for n, chunk in enumerate(units(items)):
                 sig = unit_signature(chunk)
                 sigs.append(sig)
                 saved = work.load("extract", n, sig)
@@ -239,8 +232,9 @@ class Pipeline:
             for n, key in enumerate(keys):
                 for cut in work.load("cut", n, key):
                     if isinstance(cut, Cut):
-                        for s, (sig, size, exact) in zip(cut.stories, cut.sigs):
-                            deduper.add(s.id, s.text, s.date, sig, size, exact)
+                        paras = cut.paras or [None] * len(cut.stories)
+                        for s, (sig, size, exact), p in zip(cut.stories, cut.sigs, paras):
+                            deduper.add(s.id, s.text, s.date, sig, size, exact, p)
             decisions = deduper.resolve(self.executor)
             self.stats.seconds["lsh"] += time.perf_counter() - t
             if self.index is not None:
@@ -254,10 +248,14 @@ class Pipeline:
                 yield from self._emit(cut, decisions)
 
     def _emit(self, cut: Cut | Reject, decisions: dict) -> Iterator[tuple[str, dict]]:
+        # Every document arrives here once, as its Cut or its Reject: the counts are summed
+        # from what the steps returned, not kept by the stream as it passes.
+        self.stats.documents += 1
         if isinstance(cut, Reject):
             self.stats.rejects[cut.reason] += 1
             yield "reject", cut.to_dict()
             return
+        self.stats.renamed += cut.renamed
         for k, v in cut.seconds.items():
             self.stats.seconds[k] += v
         self.stats.removed.update(cut.removed)

@@ -21,7 +21,7 @@ import numpy as np
 
 from .clean import block_features, clean
 from .config import Config
-from .dedup import sketch_many
+from .dedup import paragraph_keys, sketch_many
 from .extract import extract_text, to_page
 from .labeller import Labeller, label, page_features, prune
 from .records import ERROR, Document, Extracted, Labelling, Page, Reject, Story
@@ -52,6 +52,8 @@ class Cut:
     seconds: dict[str, float]
     site: str | None = None
     text: str = ""  # the page text the spans point into (for the report's example pages)
+    renamed: bool = False  # its id repeated an earlier document's (newsclean.read.UniqueIds)
+    paras: list[tuple[bytes, bytes]] | None = None  # each story's paragraph keys (dedup.paragraph_keys)
 
 
 def label_page(page: Page, config: Config, labeller=None) -> Labelling:
@@ -97,7 +99,8 @@ def cut_page(labelled: Labelling, config: Config, sign: bool = True, clean_secon
     t3 = time.perf_counter()
     removed = Counter(lab for lab in labelled.labels if lab is not None)
     return Cut(page.doc_id, page.source.get("path", ""), page.source.get("line"), cut, orphans, sigs, removed,
-               {"clean": clean_seconds, "segment": t2 - t1, "signature": t3 - t2}, page.site, page.text)
+               {"clean": clean_seconds, "segment": t2 - t1, "signature": t3 - t2}, page.site, page.text,
+               "renamed_from" in page.source)
 
 
 def guarded(fn: Callable, doc: Document | Page | Labelling, *args, **kwargs):
@@ -126,6 +129,7 @@ def sign_batch(cuts: list[Cut | Reject], config: Config) -> list[Cut | Reject]:
     dt = (time.perf_counter() - t) / max(1, len(signed))
     pos = 0
     for c in signed:
+        c.paras = [paragraph_keys(s.text, config.dedup.para_min_chars) for s in c.stories]
         c.sigs = sigs[pos:pos + len(c.stories)]
         c.seconds["signature"] = dt
         pos += len(c.stories)
