@@ -48,10 +48,10 @@ Input formats (by extension, else by content; each also .gz .zst .bz2 .xz):
 
 def _input_options(f):
     for opt in reversed([
-        click.option("--text-field", default="text", show_default=True, help="JSONL field holding the page text."),
-        click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id."),
-        click.option("--url-field", default="url", show_default=True, help="JSONL field holding the URL (groups site templates)."),
-        click.option("--html-field", default=None, help="JSONL field holding raw HTML; such records go through trafilatura."),
+        click.option("--text-field", default="text", show_default=True, help="Record field (JSONL, Parquet, CSV) holding the page text."),
+        click.option("--id-field", default="id", show_default=True, help="Record field (JSONL, Parquet, CSV) holding the document id."),
+        click.option("--url-field", default="url", show_default=True, help="Record field (JSONL, Parquet, CSV) holding the URL (groups site templates)."),
+        click.option("--html-field", default=None, help="Record field holding raw HTML; such records go through trafilatura."),
         click.option("--keep-fields", default="", metavar="A,B",
                      help="Input fields (JSONL, Parquet, CSV) to copy into each record's meta object; * for all "
                           "but the text and HTML."),
@@ -117,8 +117,8 @@ def main() -> None:
 @main.command(epilog=EPILOG)
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", "outdir", default="output", show_default=True,
-              help="Output folder (clean.jsonl, duplicates.jsonl, rejects.jsonl, report.json, manifest.json; "
-                   "committed as one set), or - for clean records on stdout.")
+              help="Output folder (clean.jsonl, duplicates.jsonl, rejects.jsonl, report.json, report.html, "
+                   "manifest.json; committed as one set), or - for clean records on stdout.")
 @_input_options
 @click.option("--no-dedup", is_flag=True, help="Skip corpus near-duplicate detection (with --no-templates too, records stream out as they come).")
 @click.option("--index", "index_path", default=None,
