@@ -206,3 +206,14 @@ def test_staged_verification_by_ranges_is_the_same_at_any_chunk_size(monkeypatch
             d.add(*st)
         results.append((d.resolve(), d.stats()))
     assert results[0] == results[1] and results[0][0]
+
+
+def test_band_key_matrix_is_band_keys_row_by_row():
+    from newsclean.dedup import band_key_matrix
+
+    cfg = DedupConfig()
+    rng = np.random.RandomState(3)
+    sigs = rng.randint(0, 2**32 - 1, size=(5, cfg.num_perm), dtype=np.uint64).astype(np.uint32)
+    m = band_key_matrix(sigs, cfg)
+    assert m.shape == (5, cfg.bands)
+    assert [row.tolist() for row in m] == [band_keys(s, cfg) for s in sigs]

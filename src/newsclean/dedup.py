@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from bisect import bisect_left
 from functools import lru_cache
 
 import numpy as np
@@ -398,19 +397,70 @@ def best_match(e: Entry, pos: int, entries: list[Entry], cands: set[int], by_par
 # (Deduper.resolve). The pairs are those the one-pass Deduper (kept for runs with an index,
 # whose old entries join as lookups name them) verifies, so the clusters are the same.
 
-def buckets_of(entries: list[Entry], eligible: list[int], cfg: DedupConfig) -> tuple[dict, dict]:
-    """(band key → positions, paragraph probe key → positions), each list ascending."""
-    bands: dict[int, list[int]] = {}
-    paras: dict[int, list[int]] = {}
-    for pos in eligible:
-        for k in band_keys(entries[pos].sig, cfg):
-            bands.setdefault(k, []).append(pos)
-        for k in entries[pos].probes(cfg.para_probes):
-            paras.setdefault(k, []).append(pos)
-    return bands, paras
+def band_key_matrix(sigs: np.ndarray, cfg: DedupConfig) -> np.ndarray:
+    """band_keys of many signatures at once (rows of ``sigs``): an (n, bands) uint64 array."""
+    n = len(sigs)
+    if sigs.dtype != np.uint32 or (cfg.rows * 4) % 8:
+        rows = sigs[:, : cfg.bands * cfg.rows].astype(_U64).reshape(n, cfg.bands, cfg.rows)
+    else:
+        rows = np.ascontiguousarray(sigs[:, : cfg.bands * cfg.rows]).view(_U64).reshape(n, cfg.bands, -1)
+    h = np.broadcast_to(_band_salt(cfg.bands), (n, cfg.bands)).copy()
+    for r in range(rows.shape[2]):
+        h = (h ^ rows[:, :, r]) * _U64(0x9E3779B97F4A7C15)
+        h ^= h >> _U64(31)
+    return h
 
 
-def verify_range(positions: list[int], entries: list[Entry], bands: dict, paras: dict,
+@dataclass(frozen=True)
+class KeyTable:
+    """Which stories hold each key (a band key, a paragraph key), as two flat arrays sorted
+    by key, the holders of a key in ascending order; keys only one story holds are left
+    out (they propose nothing). 12 bytes a (key, story) — dicts of lists took 4 KB a story."""
+
+    keys: np.ndarray  # uint64, sorted
+    owners: np.ndarray  # int64 positions, ascending within a key
+
+    @classmethod
+    def of(cls, keys: np.ndarray, owners: np.ndarray) -> "KeyTable":
+        order = np.argsort(keys, kind="stable")  # stable: owners stay ascending within a key
+        keys, owners = keys[order], owners[order]
+        same = keys[1:] == keys[:-1]
+        shared = np.zeros(len(keys), dtype=bool)
+        shared[1:] |= same
+        shared[:-1] |= same
+        return cls(keys[shared], owners[shared])
+
+    def before(self, keys: np.ndarray, pos: int) -> list[np.ndarray]:
+        """For each key, the stories before ``pos`` that hold it."""
+        lo = np.searchsorted(self.keys, keys, "left")
+        hi = np.searchsorted(self.keys, keys, "right")
+        out = []
+        for a, b in zip(lo.tolist(), hi.tolist()):
+            if b > a:
+                group = self.owners[a:b]
+                out.append(group[: int(np.searchsorted(group, pos, "left"))])
+        return out
+
+
+def buckets_of(entries: list[Entry], eligible: list[int], cfg: DedupConfig) -> tuple[KeyTable, KeyTable]:
+    """The band buckets and the paragraph holders of the eligible stories, as KeyTables
+    (built a slice of stories at a time, so no more than a slice's signatures are stacked)."""
+    band_parts, probe_keys, probe_owners = [], [], []
+    for i in range(0, len(eligible), VERIFY_CHUNK):
+        part = eligible[i:i + VERIFY_CHUNK]
+        band_parts.append(band_key_matrix(np.stack([entries[p].sig for p in part]), cfg))
+        for p in part:
+            k = np.array(entries[p].probes(cfg.para_probes), dtype=np.uint64)
+            probe_keys.append(k)
+            probe_owners.append(np.full(len(k), p, dtype=np.int64))
+    owners = np.asarray(eligible, dtype=np.int64)
+    bands = (np.concatenate(band_parts).ravel() if band_parts else np.empty(0, dtype=np.uint64))
+    band_owners = np.repeat(owners, cfg.bands)
+    cat = (lambda xs, dt: np.concatenate(xs) if xs else np.empty(0, dtype=dt))
+    return KeyTable.of(bands, band_owners), KeyTable.of(cat(probe_keys, np.uint64), cat(probe_owners, np.int64))
+
+
+def verify_range(positions: list[int], entries: list[Entry], bands: KeyTable, paras: KeyTable,
                  cfg: DedupConfig) -> tuple[list[tuple[int, int, float, str]], int, int]:
     """Verified pairs of a range of stories: (story, the earlier one it copies, score,
     kind) for each that has one, and the counts of candidates verified and rejected."""
@@ -418,15 +468,12 @@ def verify_range(positions: list[int], entries: list[Entry], bands: dict, paras:
     for pos in positions:
         e = entries[pos]
         cands: set[int] = set()
-        for k in band_keys(e.sig, cfg):
-            bucket = bands.get(k, ())
-            cands.update(bucket[:bisect_left(bucket, pos)])
+        for group in bands.before(np.asarray(band_keys(e.sig, cfg), dtype=np.uint64), pos):
+            cands.update(group.tolist())
         by_para: set[int] = set()
-        for k in e.probes(cfg.para_probes):
-            holders = paras.get(k, ())
-            before = holders[:bisect_left(holders, pos)]
-            if before and len(before) <= cfg.para_max_docs:
-                by_para.update(before)
+        for group in paras.before(np.array(e.probes(cfg.para_probes), dtype=np.uint64), pos):
+            if 0 < len(group) <= cfg.para_max_docs:
+                by_para.update(group.tolist())
         by_para -= cands
         best, v, r = best_match(e, pos, entries, cands, by_para, cfg)
         verified, rejected = verified + v, rejected + r
