@@ -47,6 +47,11 @@ class LocalExecutor:
         self._pool = None
 
     def __enter__(self) -> "LocalExecutor":
+        # The pool is forked as the run starts, while this process is small: forked later,
+        # after the template counts and the extraction's garbage, each worker would go on
+        # sharing (and, as Python touches reference counts, copying) all of it.
+        if self.jobs > 1:
+            self._workers()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -59,8 +64,8 @@ class LocalExecutor:
             self._pool = None
 
     def _workers(self):
-        # Started at the first costly item and kept for the run: one pool, forked from the
-        # thread that drives the run (never from a pool's own feeder thread).
+        # Started once and kept for the run: one pool, forked from the thread that drives
+        # the run (never from a pool's own feeder thread).
         if self._pool is None:
             ctx = get_context("fork") if hasattr(os, "fork") else get_context()
             try:
