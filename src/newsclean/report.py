@@ -22,50 +22,48 @@ def _svg(fig) -> str:
     return text[text.index("<svg"):]  # inline: without the XML prologue
 
 
-def _barh(labels: list[str], values: list[float], title: str, xlabel: str, color: str) -> str:
+def _plot(size: tuple[float, float], title: str, xlabel: str, ylabel: str, draw) -> str:
+    """One matplotlib figure, drawn by ``draw(ax)``, titled and labelled, as inline SVG."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display: a file
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7.5, 0.32 * max(len(labels), 3) + 0.9))
-    if labels:
+    fig, ax = plt.subplots(figsize=size)
+    try:
+        draw(ax)
+        ax.set_title(title, fontsize=11, loc="left")
+        ax.set_xlabel(xlabel, fontsize=9)
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.spines[["top", "right"]].set_visible(False)
+        return _svg(fig)
+    finally:
+        plt.close(fig)
+
+
+def _nothing(ax, what: str) -> None:
+    ax.text(0.5, 0.5, what, ha="center", va="center", transform=ax.transAxes)
+    ax.set_yticks([])
+
+
+def _barh(labels: list[str], values: list[float], title: str, xlabel: str, color: str) -> str:
+    def draw(ax):
+        if not labels:
+            return _nothing(ax, "nothing to show")
         ax.barh(range(len(labels)), values, color=color)
         ax.set_yticks(range(len(labels)), labels=labels, fontsize=9)
         ax.invert_yaxis()
-    else:
-        ax.text(0.5, 0.5, "nothing to show", ha="center", va="center", transform=ax.transAxes)
-        ax.set_yticks([])
-    ax.set_title(title, fontsize=11, loc="left")
-    ax.set_xlabel(xlabel, fontsize=9)
-    ax.spines[["top", "right"]].set_visible(False)
-    try:
-        return _svg(fig)
-    finally:
-        plt.close(fig)
+    return _plot((7.5, 0.32 * max(len(labels), 3) + 0.9), title, xlabel, "", draw)
 
 
 def _bars(labels: list[str], values: list[int], title: str, xlabel: str, ylabel: str, color: str) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7.5, 3.2))
-    if labels:
+    def draw(ax):
+        if not labels:
+            return _nothing(ax, "no stories")
         ax.bar(range(len(labels)), values, color=color)
         ax.set_xticks(range(len(labels)), labels=labels, fontsize=9)
         ax.set_yscale("log")
-    else:
-        ax.text(0.5, 0.5, "no stories", ha="center", va="center", transform=ax.transAxes)
-    ax.set_title(title, fontsize=11, loc="left")
-    ax.set_xlabel(xlabel, fontsize=9)
-    ax.set_ylabel(ylabel, fontsize=9)
-    ax.spines[["top", "right"]].set_visible(False)
-    try:
-        return _svg(fig)
-    finally:
-        plt.close(fig)
+    return _plot((7.5, 3.2), title, xlabel, ylabel, draw)
 
 
 def _example(ex: dict) -> str:
