@@ -23,7 +23,7 @@ import orjson
 
 from .config import Config, DedupConfig
 from .pipeline import Pipeline
-from .read import _record
+from .read import record_document
 from .write import parquet_row, parquet_schema
 
 COLUMNS = tuple(parquet_schema().names) + ("reject",)
@@ -38,7 +38,7 @@ def clean_batch(batch: dict[str, list], indices: list[int] | None = None, config
     for i, row in enumerate(rows):
         number = indices[i] + 1 if indices is not None else i + 1
         blob = orjson.dumps(row, default=str, option=orjson.OPT_SORT_KEYS)
-        docs.append(_record(row, "<datasets>", "row", number, config, hashlib.sha256(blob).hexdigest(), "datasets"))
+        docs.append(record_document(row, "<datasets>", "row", number, config, hashlib.sha256(blob).hexdigest(), "datasets"))
     out: dict[str, list] = {c: [] for c in COLUMNS}
     for kind, record in Pipeline(config).run(docs):
         if kind == "reject":

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import orjson
 import regex
+import zstandard
 
 from .config import Config
 from .records import Document, Reject
@@ -193,9 +194,7 @@ class _ZstdReader(io.RawIOBase):
     CHUNK = 1 << 18
 
     def __init__(self, fh) -> None:
-        import zstandard
-
-        self.fh, self._zstd = fh, zstandard
+        self.fh = fh
         self.dobj = zstandard.ZstdDecompressor().decompressobj()
         self.pending = b""
         self.started = False  # a frame begun and not yet ended
@@ -208,7 +207,7 @@ class _ZstdReader(io.RawIOBase):
             raw = self.fh.read(self.CHUNK)
             if not raw:
                 if self.started:
-                    raise self._zstd.ZstdError("truncated zstd frame: the file is cut short")
+                    raise zstandard.ZstdError("truncated zstd frame: the file is cut short")
                 return 0
             self._feed(raw)
         n = min(len(b), len(self.pending))
@@ -223,7 +222,7 @@ class _ZstdReader(io.RawIOBase):
             raw = b""
             if self.dobj.eof:  # a frame ended: what follows is the next frame's
                 raw = self.dobj.unused_data
-                self.dobj = self._zstd.ZstdDecompressor().decompressobj()
+                self.dobj = zstandard.ZstdDecompressor().decompressobj()
                 self.started = False
 
     def close(self) -> None:
@@ -349,7 +348,7 @@ def read_inputs(paths: Iterable[str], config: Config, stdin=None) -> Iterator[Do
                 yield ids.take(item, fallback)
 
 
-_CORRUPT = (OSError, EOFError, gzip.BadGzipFile, zlib.error)
+_CORRUPT = (OSError, EOFError, gzip.BadGzipFile, zlib.error, lzma.LZMAError, zstandard.ZstdError)
 
 
 def _unreadable(exc: BaseException) -> str:
@@ -358,18 +357,6 @@ def _unreadable(exc: BaseException) -> str:
     if isinstance(exc, zlib.error):
         return f"corrupt deflate stream ({exc})"
     return str(exc) or type(exc).__name__
-
-
-_CORRUPT_MORE = (lzma.LZMAError,)
-
-
-def _corrupt() -> tuple[type[BaseException], ...]:
-    """What a damaged archive raises, whatever its compression."""
-    try:
-        import zstandard
-        return _CORRUPT + _CORRUPT_MORE + (zstandard.ZstdError,)
-    except ImportError:
-        return _CORRUPT + _CORRUPT_MORE
 
 
 def _head(path: Path, compression: str | None, n: int = 65536) -> bytes:
@@ -383,21 +370,19 @@ def read_file(path: Path, config: Config, explicit: bool = True) -> Iterator[Doc
     format newsclean reads, not as plain text: a stray README is no page)."""
     fmt, compression = file_format(path), compression_of(path)
     try:
-        if compression is None and fmt != "parquet":
-            compression = _compression_by_magic(path)
-        if fmt is None or fmt == "text":
+        if fmt is None:  # (a name that says its format is read as that: one open, no sniffing)
+            compression = compression or _compression_by_magic(path)
             sniffed, what = sniff(_head(path, compression))
             if what is not None:
-                yield Reject(str(path), "binary" if fmt else "unsupported", f"looks like {what}, not text",
-                             doc_id=doc_stem(path))
+                yield Reject(str(path), "unsupported", f"looks like {what}, not text", doc_id=doc_stem(path))
                 return
-            if fmt is None and sniffed == "text" and not explicit:
+            if sniffed == "text" and not explicit:
                 yield Reject(str(path), "unsupported", "no format newsclean reads: not text, HTML, JSONL, WARC, "
                              "Parquet or CSV by its name (.txt, .html, .jsonl, .warc, .parquet, .csv, .tsv; "
                              "compressed .gz/.zst/.bz2/.xz) or by its content")
                 return
-            fmt = fmt or sniffed
-    except _corrupt() as exc:
+            fmt = sniffed
+    except _CORRUPT as exc:
         yield Reject(str(path), "unreadable", _unreadable(exc), doc_id=doc_stem(path))
         return
     if fmt == "jsonl":
@@ -416,7 +401,7 @@ def _read_page_file(path: Path, compression: str | None, fmt: str, config: Confi
     try:
         with open_binary(path, compression) as fh:
             raw = fh.read()
-    except _corrupt() as exc:
+    except _CORRUPT as exc:
         yield Reject(str(path), "unreadable", _unreadable(exc), doc_id=doc_stem(path))
         return
     source = {"path": str(path), "sha256": hashlib.sha256(raw).hexdigest(), "format": fmt}
@@ -438,7 +423,7 @@ def _read_page_file(path: Path, compression: str | None, fmt: str, config: Confi
 def _read_jsonl_file(path: Path, compression: str | None, config: Config) -> Iterator[Document | Reject]:
     try:
         fh = open_binary(path, compression)
-    except _corrupt() as exc:
+    except _CORRUPT as exc:
         yield Reject(str(path), "unreadable", _unreadable(exc))
         return
     with fh:
@@ -480,7 +465,7 @@ def read_warc(path: Path, compression: str | None, config: Config) -> Iterator[D
                              f"{rec.content_length:,} payload bytes): the file ends or is damaged here", line=n)
                 return
             yield _warc_document(rec, payload, path, stem, n, config)
-    except (OSError, ValueError) + _corrupt() as exc:
+    except (OSError, ValueError) + _CORRUPT as exc:
         yield Reject(str(path), "unreadable", f"corrupt WARC after {n} records: {_unreadable(exc)}", line=n + 1)
 
 
@@ -553,8 +538,8 @@ def read_parquet(path: Path, compression: str | None, config: Config) -> Iterato
                 n += 1
                 blob = orjson.dumps(row, default=str)  # dates, decimals, bytes: as JSON can hold them
                 row = orjson.loads(blob)
-                yield _record(row, str(path), stem, n, config, hashlib.sha256(blob).hexdigest(), "parquet")
-    except (OSError, pa.ArrowException) + _corrupt() as exc:
+                yield record_document(row, str(path), stem, n, config, hashlib.sha256(blob).hexdigest(), "parquet")
+    except (OSError, pa.ArrowException) + _CORRUPT as exc:
         yield Reject(str(path), "unreadable", f"corrupt Parquet after {n} rows: {exc}", line=n + 1)
 
 
@@ -565,7 +550,7 @@ def read_csv(path: Path, compression: str | None, config: Config, delimiter: str
     try:
         with open_binary(path, compression) as fh:
             raw = fh.read()
-    except _corrupt() as exc:
+    except _CORRUPT as exc:
         yield Reject(str(path), "unreadable", _unreadable(exc))
         return
     if looks_binary(raw):
@@ -583,7 +568,7 @@ def read_csv(path: Path, compression: str | None, config: Config, delimiter: str
                              line=line)
                 continue
             blob = orjson.dumps(row, option=orjson.OPT_SORT_KEYS)
-            yield _record({k: v for k, v in row.items() if v is not None}, str(path), stem, line, config,
+            yield record_document({k: v for k, v in row.items() if v is not None}, str(path), stem, line, config,
                           hashlib.sha256(blob).hexdigest(), "tsv" if delimiter == "\t" else "csv",
                           None if how == "utf-8" else how)
     except csv.Error as exc:
@@ -601,7 +586,7 @@ def read_jsonl_lines(stream, path: str, stem: str, config: Config, where=None) -
                 raw = raw[len(codecs.BOM_UTF8):]
             if raw.strip():
                 yield _jsonl_record(raw, path, stem, lineno, config)
-    except _corrupt() as exc:
+    except _CORRUPT as exc:
         at = f"{where()}, after {lineno} good lines" if where is not None else ""
         yield Reject(path, "unreadable", f"{_unreadable(exc)}{at}", line=lineno + 1)
 
@@ -623,14 +608,14 @@ def _jsonl_record(raw: bytes, path: str, stem: str, lineno: int, config: Config)
             return Reject(path, "bad-json", str(exc).split(":")[0], line=lineno)
     if not isinstance(rec, dict):
         return Reject(path, "bad-record", f"a JSON {type(rec).__name__}, not an object", line=lineno)
-    return _record(rec, path, stem, lineno, config, hashlib.sha256(raw.rstrip(b"\r\n")).hexdigest(), "jsonl", how,
-                   replaced)
+    sha = hashlib.sha256(raw.rstrip(b"\r\n")).hexdigest()
+    return record_document(rec, path, stem, lineno, config, sha, "jsonl", how, replaced)
 
 
 GIVEN = ("title", "date", "lang")  # a record's own facts, used where the text gives none
 
 
-def _record(rec: dict, path: str, stem: str, lineno: int, config: Config, sha: str, fmt_name: str,
+def record_document(rec: dict, path: str, stem: str, lineno: int, config: Config, sha: str, fmt_name: str,
             how: str | None = None, replaced: int = 0) -> Document | Reject:
     """One record of a JSONL, Parquet or CSV file (a mapping of field → value) → Document."""
     doc_id = rec.get(config.id_field)

@@ -75,6 +75,11 @@ class _Hashing:
             os.fsync(self.fh.fileno())
             self.fh.close()
 
+    def discard(self) -> None:
+        """Closed without a flush or sync (a full disk would only fail them again)."""
+        if not self.fh.closed:
+            self.fh.close()
+
 
 class _File:
     """One output file in the staging folder (compressed with ``compress``), hashed and
@@ -93,9 +98,9 @@ class _File:
         else:
             self.out = self.raw
 
-    @property
-    def fh(self):
-        return self.raw
+    def discard(self) -> None:
+        """Close without finishing (an aborted run: the staging folder goes)."""
+        self.raw.discard()
 
     def write(self, data: bytes) -> None:
         self.out.write(data)
@@ -116,9 +121,9 @@ class _Shards:
         self.done: dict[str, dict] = {}
         self.current: _File | None = None
 
-    @property
-    def fh(self):
-        return self.current.fh if self.current is not None else _Closed()
+    def discard(self) -> None:
+        if self.current is not None:
+            self.current.discard()
 
     def write(self, data: bytes) -> None:
         if self.current is None or self.current.records >= self.size:
@@ -134,13 +139,6 @@ class _Shards:
     def close_all(self) -> dict[str, dict]:
         self._finish()
         return self.done
-
-
-class _Closed:
-    closed = True
-
-    def close(self) -> None:
-        pass
 
 
 def parquet_schema():
@@ -179,9 +177,8 @@ class _ParquetFile:
         self.rows: list[dict] = []
         self.records = 0
 
-    @property
-    def fh(self):
-        return self.raw
+    def discard(self) -> None:
+        self.raw.discard()
 
     def write_record(self, record: dict) -> None:
         self.rows.append(parquet_row(record))
@@ -369,8 +366,7 @@ class Output:
         """Remove the staging folder (and, unless ``keep_work``, the work folder: a run
         that failed on a full disk leaves nothing behind). The previous set stays."""
         for f in self.files.values():
-            if not f.fh.closed:
-                f.fh.close()
+            f.discard()
         if self.stage is not None:
             if (self.stage / COMMITTED).exists():  # past the point of no return: finish it
                 _roll_forward(self.stage, self.dir)
