@@ -38,20 +38,51 @@ def trafilatura_version() -> str:
 def html_to_text(html: str, url: str | None, config: Config) -> tuple[str, str | None, str | None, str | None]:
     """(text, title, date, url) by trafilatura; ("", …) when it finds no body."""
     import trafilatura
+    from trafilatura.settings import DEFAULT_CONFIG
+    from trafilatura.utils import load_html
 
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     try:
-        doc = trafilatura.bare_extraction(
-            html, url=url, include_comments=False, deduplicate=False, with_metadata=True,
+        tree = load_html(html, DEFAULT_CONFIG.getint("DEFAULT", "MAX_FILE_SIZE"))
+        # trafilatura extracts from its own copy of the tree and leaves this one as parsed
+        doc = tree if tree is None else trafilatura.bare_extraction(
+            tree, url=url, include_comments=False, deduplicate=False, with_metadata=False,
             favor_precision=config.favor_precision, include_tables=True,
         )
     except (ValueError, TypeError, AssertionError):  # trafilatura's own failure modes
         doc = None
     if doc is None:
         return "", None, None, url
-    d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
-    date = d.get("date")
-    return d.get("text") or "", d.get("title") or None, (date[:10] if date else None), d.get("url") or url
+    text = (doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)).get("text") or ""
+    title, date, url = title_date_url(tree, url)
+    return text, title or None, (date[:10] if date else None), url or None
+
+
+def title_date_url(tree, url: str | None) -> tuple[str | None, str | None, str | None]:
+    """The title, date and URL trafilatura's metadata pass finds (its own functions, in its
+    order, trimmed as it trims them) without the rest of that pass: author, categories,
+    tags, licence and site name were a sixth of the HTML path's time and are not used."""
+    from html import unescape
+
+    from htmldate import find_date
+    from trafilatura.metadata import examine_meta, extract_meta_json, extract_title, extract_url
+    from trafilatura.settings import DEFAULT_CONFIG, set_date_params
+    from trafilatura.utils import line_processing
+
+    def trim(value):
+        if not isinstance(value, str):
+            return value
+        return line_processing(unescape(value[:9999] + "…" if len(value) > 10000 else value))
+
+    meta = examine_meta(tree)
+    try:
+        meta = extract_meta_json(tree, meta)
+    except Exception:  # noqa: BLE001 — trafilatura guards its JSON-LD reader the same way
+        pass
+    title = meta.title or extract_title(tree)
+    page_url = meta.url or extract_url(tree, url)
+    date = find_date(tree, url=page_url, **set_date_params(DEFAULT_CONFIG.getboolean("DEFAULT", "EXTENSIVE_DATE_SEARCH")))
+    return trim(title), trim(date), trim(page_url) or url
 
 
 def extract_text(doc: Document, config: Config) -> Extracted:

@@ -23,7 +23,7 @@ import regex
 from .language import stopwords_of
 from .records import (BOILERPLATE, COMMENTS, DUPLICATE, FOOTER, METADATA, NAVIGATION, NEWSLETTER, REASONS, RELATED,
                       SIDEBAR, TEMPLATE, Labelling, normalize_ws)
-from .text import subject_said, url_subject
+from .text import content_terms, subject_said, url_subject
 
 KINDS = ("prose", "headline", "meta", "chrome", "other")
 # Window half-widths for the neighbourhood means: the lines just around, a paragraph's
@@ -38,12 +38,41 @@ FEATURES = (OWN + tuple(f"reason_{r}" for r in REASONS) + tuple(f"kind_{k}" for 
             + tuple(f"{w}_mean{k}" for k in WINDOWS for w in WINDOWED) + PAGE)
 
 
-_WORDS = regex.compile(r"\w+")
+_CONTENT_WORDS = regex.compile(r"\w{3,}")
 
 
-_NOT_LETTER = regex.compile(r"[^\p{L}]+")  # str.isalpha: the letter categories
+@lru_cache(maxsize=1)
+def _char_classes() -> np.ndarray:
+    """Flags of every code point of the Basic Multilingual Plane: 1 a letter (str.isalpha,
+    \\p{L}), 2 a decimal digit (\\p{Nd}), 4 upper case (\\p{Uppercase})."""
+    chars = [chr(c) for c in range(0x10000)]
+    return (np.fromiter(map(str.isalpha, chars), dtype=np.uint8, count=0x10000)
+            | np.fromiter(map(str.isdecimal, chars), dtype=np.uint8, count=0x10000) << 1
+            | np.fromiter(map(str.isupper, chars), dtype=np.uint8, count=0x10000) << 2)
+
+
+_NOT_LETTER = regex.compile(r"[^\p{L}]+")
 _NOT_DIGIT = regex.compile(r"[^\p{Nd}]+")
 _NOT_UPPER = regex.compile(r"[^\p{Uppercase}]+")
+
+
+def char_counts(texts: list[str]) -> np.ndarray:
+    """(letters, decimal digits, upper-case letters) of each text, counted over the code
+    points of all of them at once: a table lookup in numpy, not a loop over characters."""
+    out = np.zeros((len(texts), 3), dtype=np.int64)
+    if not texts:
+        return out
+    cps = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    if cps.size and int(cps.max()) >= 0x10000:  # beyond the table (emoji, rare ideographs): by regex
+        for i, t in enumerate(texts):
+            out[i] = (len(_NOT_LETTER.sub("", t)), len(_NOT_DIGIT.sub("", t)), len(_NOT_UPPER.sub("", t)))
+        return out
+    flags = _char_classes()[cps]
+    starts = np.zeros(len(texts), dtype=np.int64)
+    np.cumsum([len(t) for t in texts[:-1]], out=starts[1:])
+    for k in range(3):
+        out[:, k] = np.add.reduceat((flags >> k) & 1, starts)
+    return out
 
 
 def _window_means(x: np.ndarray, k: int) -> np.ndarray:
@@ -59,22 +88,14 @@ def topic_similarity(page: Labelling) -> np.ndarray:
     """Each line's cosine with the vocabulary of what the rules kept (the line itself left
     out): a story's paragraphs talk about its subject; a comment thread, a product blurb or
     another story's teaser, however prose-like, mostly do not."""
-    stop = stopwords_of(page.lang)
-    vocab: dict[str, int] = {}
-    ids: list[int] = []
-    line_of: list[int] = []
-    for i, b in enumerate(page.blocks):
-        words = [vocab.setdefault(w, len(vocab)) for w in _WORDS.findall(b.text.casefold())
-                 if len(w) > 2 and w not in stop and not w.isdigit()]
-        ids += words
-        line_of += [i] * len(words)
-    n, v = len(page.blocks), max(len(vocab), 1)
+    ids, line_of, v = content_terms([b.text for b in page.blocks], stopwords_of(page.lang), _CONTENT_WORDS)
+    n, v = len(page.blocks), max(v, 1)
     out = np.zeros(n, dtype=np.float32)
-    if not ids:
+    if not ids.size:
         return out
-    # (line, word) pairs and their counts, in one pass of numpy
-    pairs, counts = np.unique(np.array(line_of, dtype=np.int64) * v + np.array(ids, dtype=np.int64),
-                              return_counts=True)
+    # (line, word) pairs and their counts, in one pass of numpy (every sum below is of
+    # whole numbers: exact, whatever the order)
+    pairs, counts = np.unique(line_of * v + ids, return_counts=True)
     line, word, c = pairs // v, pairs % v, counts.astype(np.float64)
     kept = np.array([lab is None for lab in page.labels], dtype=np.float64)
     total = np.bincount(word, weights=c * kept[line], minlength=v)
@@ -110,17 +131,15 @@ def page_features(page: Labelling, feats: list) -> np.ndarray:
         in_run[(s if cue is None else cue):e] = True
     reason_pos = {r: j for j, r in enumerate(REASONS)}
     kind_pos = {k: j for j, k in enumerate(KINDS)}
+    chars = char_counts([b.text for b in page.blocks])
     for i, (b, f) in enumerate(zip(page.blocks, feats)):
         t = b.text
-        # character classes counted by deleting the rest, in C (a per-character loop here
-        # was a third of the cleaner's time)
-        letters = len(_NOT_LETTER.sub("", t))
+        letters, digits, upper = chars[i].tolist()
         own[i] = (math.log1p(f.n_chars), min(f.n_words, 200), f.stop, f.sentence, f.caps, f.date is not None,
                   f.meta, f.teaser, f.numbered, f.prose, f.headline, f.chrome is not None,
                   page.labels[i] is None, in_run[i], i / max(n - 1, 1), (i - first) / max(n, 1),
                   (last - i) / max(n, 1), t[:1] in "•·*▪►-–", "|" in t, t.endswith(":"),
-                  len(_NOT_DIGIT.sub("", t)) / max(len(t), 1),
-                  len(_NOT_UPPER.sub("", t)) / max(letters, 1), f.n_words <= 6 and f.caps >= 0.6,
+                  digits / max(len(t), 1), upper / max(letters, 1), f.n_words <= 6 and f.caps >= 0.6,
                   topic[i], subject_said(subject, [t]) if len(subject) >= 2 else -1.0, i > marker_at,
                   (i - title_at) / max(n, 1) if title_at is not None else -2.0)
         if page.labels[i] is not None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import chain
 from urllib.parse import urlsplit
+
+import numpy as np
 
 from .language import WORD_RE
 
@@ -52,3 +55,19 @@ def subject_said(subject: set[str], texts) -> float:
     if not subject:
         return 0.0
     return len(subject & stems(w for t in texts for w in WORD_RE.findall(t))) / len(subject)
+
+
+def content_terms(texts: list[str], stop: frozenset[str], words: re.Pattern) -> tuple[np.ndarray, np.ndarray, int]:
+    """The content words of each text — casefolded, three letters or more (``words``
+    finds them: a pattern like ``\\w{3,}``), no stopwords or numbers — as (word ids,
+    the text each is in, the vocabulary's size). Ids follow the order in which words first
+    appear. Each text is searched in C and each distinct word judged once: per word, one
+    dictionary lookup."""
+    found = [words.findall(t.casefold()) for t in texts]
+    flat = list(chain.from_iterable(found))
+    vocab = dict(zip(dict.fromkeys(flat), range(len(flat))))
+    ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+    text_of = np.repeat(np.arange(len(texts), dtype=np.int64), [len(f) for f in found])
+    content = np.fromiter((w not in stop and not w.isdigit() for w in vocab), dtype=bool, count=len(vocab))
+    keep = content[ids] if len(flat) else np.zeros(0, dtype=bool)
+    return ids[keep], text_of[keep], len(vocab)
