@@ -146,3 +146,28 @@ def test_prune_never_empties_a_page_the_extractor_read():
     rules = _page([None, None, None, None])
     assert prune(rules, np.array([0.01, 0.02, 0.9, 0.03]), Config()).labels == [None] * 4  # a quarter left
     assert prune(rules, np.array([0.01, 0.9, 0.9, 0.03]), Config()).labels.count(None) == 2
+
+
+def test_char_counts_match_the_unicode_classes_in_and_beyond_the_table():
+    import regex
+
+    from newsclean.labeller import char_counts
+
+    texts = ["Hello World 2024", "ÉCOLE ß ǅ Ⅻ ²", "日本語テキスト１２３", "x", "emoji 😀 ABC 𝐀𝐁 9"]
+    for batch in (texts, texts[:4]):  # with and without code points beyond the plane
+        expected = [(len(regex.sub(r"[^\p{L}]+", "", t)), len(regex.sub(r"[^\p{Nd}]+", "", t)),
+                     len(regex.sub(r"[^\p{Uppercase}]+", "", t))) for t in batch]
+        assert [tuple(r) for r in char_counts(batch).tolist()] == expected
+
+
+def test_content_terms_keep_content_words_in_order_of_first_appearance():
+    import re
+
+    from newsclean.text import content_terms
+
+    ids, text_of, size = content_terms(["The harbour and the HARBOUR", "in 2024 the port", "Port harbour"],
+                                       frozenset({"the", "and"}), re.compile(r"\w{3,}"))
+    words = ["harbour", "the", "and", "2024", "port"]  # every distinct word of three letters or more
+    assert size == len(words)
+    assert [(words[i], t) for i, t in zip(ids.tolist(), text_of.tolist())] == [
+        ("harbour", 0), ("harbour", 0), ("port", 1), ("port", 2), ("harbour", 2)]

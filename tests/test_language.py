@@ -28,3 +28,13 @@ def test_foreign_needs_a_plain_majority_of_another_languages_stopwords():
     # not plainly foreign, and too few words tell nothing.
     assert not foreign(language_hits(SPANISH.split()), "Portuguese", RULES.foreign_hits)
     assert not foreign(language_hits(["der", "die"]), "English", RULES.foreign_hits)
+
+
+def test_language_table_counts_as_language_hits_does_text_by_text():
+    from newsclean.language import language_table
+    from newsclean.text import block_words
+
+    texts = [ENGLISH, SPANISH, "Der Hafen und die Stadt", "", "THE The the ΤΟ το", "no stopwords zzz"]
+    table = language_table(texts)
+    assert table.shape == (len(texts), len(LANGUAGES))
+    assert [row.tolist() for row in table] == [language_hits(block_words(t)) for t in texts]

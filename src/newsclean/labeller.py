@@ -120,32 +120,34 @@ def page_features(page: Labelling, feats: list) -> np.ndarray:
     start = next((i for i, lab in enumerate(page.labels) if lab is None), n)
     marker_at = next((i for i, f in enumerate(feats) if i > start and f.n_words <= 5
                       and f.chrome in (COMMENTS, RELATED, NEWSLETTER, FOOTER)), n)
-    own = np.zeros((n, len(OWN)), dtype=np.float32)
-    reasons = np.zeros((n, len(REASONS)), dtype=np.float32)
-    kinds = np.zeros((n, len(KINDS)), dtype=np.float32)
     kept_idx = [i for i, lab in enumerate(page.labels) if lab is None]
     first = kept_idx[0] if kept_idx else n
     last = kept_idx[-1] if kept_idx else -1
     in_run = np.zeros(n, dtype=bool)
     for cue, s, e in page.runs:
         in_run[(s if cue is None else cue):e] = True
+    chars = char_counts([b.text for b in page.blocks]).tolist()
+    topic_l = topic.tolist()
+    said = [subject_said(subject, [b.text]) for b in page.blocks] if len(subject) >= 2 else [-1.0] * n
+    size, span = max(n, 1), max(n - 1, 1)
+    # rows built as tuples and made an array once (row by row assignment was a third of it)
+    own = np.array([
+        (math.log1p(f.n_chars), min(f.n_words, 200), f.stop, f.sentence, f.caps, f.date is not None,
+         f.meta, f.teaser, f.numbered, f.prose, f.headline, f.chrome is not None,
+         page.labels[i] is None, in_run[i], i / span, (i - first) / size, (last - i) / size,
+         t[:1] in "•·*▪►-–", "|" in t, t.endswith(":"),
+         digits / max(len(t), 1), upper / max(letters, 1), f.n_words <= 6 and f.caps >= 0.6,
+         topic_l[i], said[i], i > marker_at, (i - title_at) / size if title_at is not None else -2.0)
+        for i, (t, f, (letters, digits, upper)) in enumerate(zip((b.text for b in page.blocks), feats, chars))
+    ], dtype=np.float32).reshape(n, len(OWN))
     reason_pos = {r: j for j, r in enumerate(REASONS)}
-    kind_pos = {k: j for j, k in enumerate(KINDS)}
-    chars = char_counts([b.text for b in page.blocks])
-    for i, (b, f) in enumerate(zip(page.blocks, feats)):
-        t = b.text
-        letters, digits, upper = chars[i].tolist()
-        own[i] = (math.log1p(f.n_chars), min(f.n_words, 200), f.stop, f.sentence, f.caps, f.date is not None,
-                  f.meta, f.teaser, f.numbered, f.prose, f.headline, f.chrome is not None,
-                  page.labels[i] is None, in_run[i], i / max(n - 1, 1), (i - first) / max(n, 1),
-                  (last - i) / max(n, 1), t[:1] in "•·*▪►-–", "|" in t, t.endswith(":"),
-                  digits / max(len(t), 1), upper / max(letters, 1), f.n_words <= 6 and f.caps >= 0.6,
-                  topic[i], subject_said(subject, [t]) if len(subject) >= 2 else -1.0, i > marker_at,
-                  (i - title_at) / max(n, 1) if title_at is not None else -2.0)
-        if page.labels[i] is not None:
-            reasons[i, reason_pos.get(page.labels[i], reason_pos["boilerplate"])] = 1
-        if page.kinds:
-            kinds[i, kind_pos.get(page.kinds[i], kind_pos["other"])] = 1
+    reasons = np.zeros((n, len(REASONS)), dtype=np.float32)
+    removed = [i for i, lab in enumerate(page.labels) if lab is not None]
+    reasons[removed, [reason_pos.get(page.labels[i], reason_pos["boilerplate"]) for i in removed]] = 1
+    kinds = np.zeros((n, len(KINDS)), dtype=np.float32)
+    if page.kinds:
+        kind_pos = {k: j for j, k in enumerate(KINDS)}
+        kinds[np.arange(n), [kind_pos.get(k, kind_pos["other"]) for k in page.kinds]] = 1
     cols = [OWN.index(w) for w in WINDOWED]
     windows = [_window_means(own[:, cols], k) for k in WINDOWS]
     stats = np.array([math.log1p(n), float(own[:, 0].mean()) if n else 0.0,

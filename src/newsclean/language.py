@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, repeat
+
+import numpy as np
 
 WORD_RE = re.compile(r"\w[\w'’.-]*")  # stdlib re: Unicode-aware \w, and fast
 
@@ -60,6 +62,29 @@ def language_hits(words, lowered: bool = False) -> list[int]:
         for li in table[w]:
             hits[li] += c
     return hits
+
+
+def language_table(texts: list[str]) -> np.ndarray:
+    """language_hits of each text, as rows of one array: each word looked up once in a
+    table of every stoplist's words, the counts summed in numpy."""
+    rows, members = _stopword_rows()
+    found = [WORD_RE.findall(t) for t in texts]
+    row = np.fromiter(map(rows.get, map(str.lower, chain.from_iterable(found)), repeat(-1)), dtype=np.int64)
+    text_of = np.repeat(np.arange(len(texts)), [len(f) for f in found])
+    hit = row >= 0
+    out = np.zeros((len(texts), len(LANGUAGES)), dtype=np.int64)
+    np.add.at(out, text_of[hit], members[row[hit]])
+    return out
+
+
+@lru_cache(maxsize=1)
+def _stopword_rows() -> tuple[dict[str, int], np.ndarray]:
+    """Every stopword's row, and which languages' stoplists (0/1 by LANGUAGES) hold it."""
+    table = _stopword_langs()
+    members = np.zeros((len(table), len(LANGUAGES)), dtype=np.int64)
+    for r, langs in enumerate(table.values()):
+        members[r, list(langs)] = 1
+    return dict(zip(table, range(len(table)))), members
 
 
 @lru_cache(maxsize=1)

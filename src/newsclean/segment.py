@@ -15,34 +15,28 @@ import re
 import numpy as np
 
 
-from .language import LANGUAGES, foreign, language_code, language_hits, stopwords_of, top_language
+from .language import LANGUAGES, foreign, language_code, language_table, stopwords_of, top_language
 from .config import Config, Segmenting
 from .records import APPENDED, DUPLICATE, METADATA, RELATED, Labelling, Story, normalize_ws
-from .text import DATELINE_RE, block_words, subject_said, url_subject
+from .text import DATELINE_RE, content_terms, subject_said, url_subject
 
-_WORDS = re.compile(r"\w+")
+_WORDS = re.compile(r"\w{3,}")
 
 # How much a place looks like a seam between two pages (the limits of each tier are
 # Config.segmenting's).
 STRONG, CUE, WIDE, NARROW = "strong", "cue", "wide", "narrow"
 
 
-def block_terms(page: Labelling, i: int, cache: dict) -> np.ndarray:
-    """Block i's content words (no stopwords, digits or short words), as ids of the
-    page's own vocabulary (``cache["vocab"]``)."""
-    got = cache.get(i)
-    if got is None:
-        stop = stopwords_of(page.lang)
-        vocab = cache.setdefault("vocab", {})
-        got = cache[i] = np.array([vocab.setdefault(w, len(vocab)) for w in _WORDS.findall(page.blocks[i].text.casefold())
-                                   if len(w) > 2 and w not in stop and not w.isdigit()], dtype=np.int64)
-    return got
-
-
 def content_words(page: Labelling, idx, cache: dict) -> np.ndarray:
-    """Term frequencies of the content words of blocks ``idx``, indexed by vocabulary id."""
-    ids = [block_terms(page, i, cache) for i in idx]
-    return np.bincount(np.concatenate(ids), minlength=len(cache["vocab"])) if ids else np.zeros(0, np.int64)
+    """Term frequencies of the content words of blocks ``idx`` (no stopwords, digits or
+    short words), indexed by the page's vocabulary: its blocks' words are found once
+    (``cache``), each sum is one bincount."""
+    if "ids" not in cache:
+        cache["ids"], cache["of"], cache["size"] = content_terms([b.text for b in page.blocks],
+                                                                 stopwords_of(page.lang), _WORDS)
+    chosen = np.zeros(len(page.blocks), dtype=bool)
+    chosen[list(idx)] = True
+    return np.bincount(cache["ids"][chosen[cache["of"]]], minlength=cache["size"])
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
@@ -180,10 +174,10 @@ def in_another_language(page: Labelling, before: list[int], start: int, end: int
     table, done = cache["hits"], cache["done"]
 
     def hits(idx: list[int]) -> list[int]:
-        for i in idx:
-            if not done[i]:
-                table[i] = language_hits(block_words(page.blocks[i].text))
-                done[i] = True
+        todo = [i for i in idx if not done[i]]
+        if todo:
+            table[todo] = language_table([page.blocks[i].text for i in todo])
+            done[todo] = True
         return table[idx].sum(axis=0).tolist()
 
     after = [i for i in range(start, end) if page.labels[i] is None]
@@ -215,7 +209,7 @@ def segment(cleaned: Labelling, config: Config) -> Labelling:
     runs = {cue for cue, _, _ in page.runs[1:]}
     cands += [(cue, CUE if cue < s else WIDE, e) for cue, s, e in page.runs[1:]]
     story_start, k = s0, 0
-    terms: dict = {}  # block → its content words' ids, computed once (block_terms)
+    terms: dict = {}  # the page's content words, found once (content_words)
     langs: dict[str, np.ndarray] = {}  # each block's stopword counts by language (in_another_language)
     taken: set[int] = set()
     while True:
