@@ -171,3 +171,13 @@ def test_content_terms_keep_content_words_in_order_of_first_appearance():
     assert size == len(words)
     assert [(words[i], t) for i, t in zip(ids.tolist(), text_of.tolist())] == [
         ("harbour", 0), ("harbour", 0), ("port", 1), ("port", 2), ("harbour", 2)]
+
+
+def test_subject_shares_are_subject_said_line_by_line():
+    from newsclean.text import subject_said, subject_shares, url_subject
+
+    subject = url_subject("https://example.org/news/harbour-council-approves-dredging-plan")
+    texts = ["The Harbour council met.", "Dredging approved: the plan", "nothing here", "Calendário harbours",
+             "HARBOUR harbour harbour"]
+    assert subject_shares(subject, texts).tolist() == [subject_said(subject, [t]) for t in texts]
+    assert subject_shares(set(), texts).tolist() == [0.0] * len(texts)

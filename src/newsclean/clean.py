@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
+from typing import NamedTuple
 
 import regex
 
@@ -53,8 +53,10 @@ _TWEET_SIGNATURE = re.compile(r"^[—–-]\s*.{1,60}\(@\w+\)")
 SECTION_MARKERS = (COMMENTS, RELATED, NEWSLETTER, FOOTER)
 
 
-@dataclass(frozen=True)
-class Feat:
+class Feat(NamedTuple):
+    """A block's own features (a named tuple: made for every line, and a frozen
+    dataclass's __init__ costs six times as much)."""
+
     n_chars: int
     n_words: int
     stop: float  # stopword density
@@ -94,13 +96,13 @@ def features(text: str, lang: str, rules: Rules) -> Feat:
     words = block_words(text)
     stoplist = stopwords_of(lang)
     n = len(words)
-    stop = len([w for w in map(str.lower, words) if w in stoplist]) / n if n else 0.0
+    stop = sum(map(stoplist.__contains__, map(str.lower, words))) / n if n else 0.0
     cjk = len(_CJK.findall(text)) if _CJK_HINT.search(text) else 0
     if cjk >= 8:
         n = max(n, cjk // 2)
         stop = min(1.0, 2.5 * len(_CJK_FUNCTION.findall(text)) / cjk)
-    letters = [w for w in words if w[0].isalpha()]
-    caps = len([w for w in letters if w[0].isupper()]) / len(letters) if letters else 0.0
+    firsts = [w[0] for w in words if w[0].isalpha()]
+    caps = sum(map(str.isupper, firsts)) / len(firsts) if firsts else 0.0
     date = parse_date(text) if n <= 24 else None  # a dated line is short; prose is not metadata
     meta = (is_meta(text, words, date) and not _TWEET_SIGNATURE.match(text)) or _author_bio(text, n)
     chrome = chrome_reason(text, n)

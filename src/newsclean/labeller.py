@@ -23,7 +23,7 @@ import regex
 from .language import stopwords_of
 from .records import (BOILERPLATE, COMMENTS, DUPLICATE, FOOTER, METADATA, NAVIGATION, NEWSLETTER, REASONS, RELATED,
                       SIDEBAR, TEMPLATE, Labelling, normalize_ws)
-from .text import content_terms, subject_said, url_subject
+from .text import content_terms, subject_shares, url_subject
 
 KINDS = ("prose", "headline", "meta", "chrome", "other")
 # Window half-widths for the neighbourhood means: the lines just around, a paragraph's
@@ -128,7 +128,7 @@ def page_features(page: Labelling, feats: list) -> np.ndarray:
         in_run[(s if cue is None else cue):e] = True
     chars = char_counts([b.text for b in page.blocks]).tolist()
     topic_l = topic.tolist()
-    said = [subject_said(subject, [b.text]) for b in page.blocks] if len(subject) >= 2 else [-1.0] * n
+    said = subject_shares(subject, [b.text for b in page.blocks]).tolist() if len(subject) >= 2 else [-1.0] * n
     size, span = max(n, 1), max(n - 1, 1)
     # rows built as tuples and made an array once (row by row assignment was a third of it)
     own = np.array([

@@ -121,8 +121,8 @@ def _caption_possible(low: str) -> bool:
     # Substring tests run in C; one long alternation tried at every position does not.
     # Agency credits without a stem ("… - AP", "(PA/Jane Roe)") close the line or carry
     # a slash; a gallery count ("3 of 12") opens it.
-    return (any(s in low for s in _CAPTION_STEMS) or "/" in low or low[:1].isdigit()
-            or _CAPTION_AGENCY.search(low[-24:]) is not None)
+    return ("/" in low or low[:1].isdigit() or _CAPTION_AGENCY.search(low[-24:]) is not None
+            or any(s in low for s in _CAPTION_STEMS))
 
 
 _YEAR_HINT = re.compile(r"(?:19|20)\d\d")

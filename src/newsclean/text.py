@@ -50,6 +50,28 @@ def url_subject(url: str | None) -> set[str]:
     return stems(slug_words(url))
 
 
+def _stem(word: str) -> str:
+    w = word.casefold()
+    return (w if w.isascii() else _strip_accents(w))[:5]
+
+
+def subject_shares(subject: set[str], texts: list[str]) -> np.ndarray:
+    """subject_said of each text alone, for all of them at once: each distinct word is
+    stemmed once, and the subject's stems a text names are counted in numpy."""
+    out = np.zeros(len(texts), dtype=np.float64)
+    if not subject or not texts:
+        return out
+    found = [WORD_RE.findall(t) for t in texts]
+    flat = list(chain.from_iterable(found))
+    index = {s: k for k, s in enumerate(sorted(subject))}
+    which = {w: index.get(_stem(w), -1) for w in dict.fromkeys(flat)}
+    sid = np.fromiter(map(which.__getitem__, flat), dtype=np.int64, count=len(flat))
+    text_of = np.repeat(np.arange(len(texts), dtype=np.int64), [len(f) for f in found])
+    named = sid >= 0
+    pairs = np.unique(text_of[named] * len(index) + sid[named])
+    return np.bincount(pairs // len(index), minlength=len(texts)) / len(subject)
+
+
 def subject_said(subject: set[str], texts) -> float:
     """The share of the subject's stems that the texts mention."""
     if not subject:
