@@ -64,7 +64,7 @@ def subject_shares(subject: set[str], texts: list[str]) -> np.ndarray:
     found = [WORD_RE.findall(t) for t in texts]
     flat = list(chain.from_iterable(found))
     index = {s: k for k, s in enumerate(sorted(subject))}
-    which = {w: index.get(_stem(w), -1) for w in dict.fromkeys(flat)}
+    which = {w: index.get(w[:5].lower() if w.isascii() else _stem(w), -1) for w in dict.fromkeys(flat)}
     sid = np.fromiter(map(which.__getitem__, flat), dtype=np.int64, count=len(flat))
     text_of = np.repeat(np.arange(len(texts), dtype=np.int64), [len(f) for f in found])
     named = sid >= 0
