@@ -78,3 +78,23 @@ def test_report_renders_in_headless_chromium(run_dir, tmp_path):
     for name, color in bars.items():  # each plot drew its bars
         near = (np.abs(px - np.array(color)) <= 30).all(axis=1).sum()
         assert near > 500, f"no {name} bars in the screenshot"
+
+
+def test_only_the_pages_the_report_may_show_carry_their_text_back_from_a_step():
+    from newsclean import Config, DedupConfig
+    from newsclean.extract import to_page
+    from newsclean.records import Extracted
+    from newsclean.report import EXAMPLES
+    from newsclean.steps import Cut, process_pages
+
+    sys.path.insert(0, str(SEEDS.parent / "benchmarks"))
+    from generate import generate
+
+    docs = generate(12, seed=5)
+    pages = [to_page(Extracted(d["id"], d["text"], {"path": "t"}, d.get("url"))) for d in docs]
+    cuts = [c for c in process_pages(pages, Config(templates=False, dedup=DedupConfig(enabled=False)))
+            if isinstance(c, Cut)]
+    removed = [c for c in cuts if c.orphans or any(s.removed for s in c.stories)]
+    assert len(removed) > EXAMPLES
+    assert [c.page_id for c in cuts if c.text] == [c.page_id for c in removed[:EXAMPLES]]
+    assert all(c.chars == len(d["text"]) for c, d in zip(cuts, docs))

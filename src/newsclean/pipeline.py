@@ -282,7 +282,7 @@ class Pipeline:
         spans = [r for s in cut.stories for r in s.removed] + cut.orphans
         site = self.stats.sites.setdefault(cut.site or "(no site)", [0, 0, 0])
         site[0] += 1
-        site[1] += len(cut.text)
+        site[1] += cut.chars
         site[2] += sum(r["end"] - r["start"] for r in spans)
         if spans and len(self.examples) < EXAMPLES:
             lines = [(a, b, None, s.index) for s in cut.stories for a, b in s.spans]

@@ -25,6 +25,7 @@ from .dedup import paragraph_keys, sketch_many
 from .extract import extract_text, to_page
 from .labeller import Labeller, label, page_features, prune
 from .records import ERROR, Document, Extracted, Labelling, Page, Reject, Story
+from .report import EXAMPLES
 from .segment import segment, stories
 from .templates import Templates, line_hash
 
@@ -51,7 +52,8 @@ class Cut:
     removed: Counter
     seconds: dict[str, float]
     site: str | None = None
-    text: str = ""  # the page text the spans point into (for the report's example pages)
+    text: str = ""  # the page text the spans point into: only on pages report.html may show (spare_texts)
+    chars: int = 0  # the page text's length
     renamed: bool = False  # its id repeated an earlier document's (newsclean.read.UniqueIds)
     paras: list[tuple[bytes, bytes]] | None = None  # each story's paragraph keys (dedup.paragraph_keys)
 
@@ -100,7 +102,7 @@ def cut_page(labelled: Labelling, config: Config, sign: bool = True, clean_secon
     removed = Counter(lab for lab in labelled.labels if lab is not None)
     return Cut(page.doc_id, page.source.get("path", ""), page.source.get("line"), cut, orphans, sigs, removed,
                {"clean": clean_seconds, "segment": t2 - t1, "signature": t3 - t2}, page.site, page.text,
-               "renamed_from" in page.source)
+               len(page.text), "renamed_from" in page.source)
 
 
 def guarded(fn: Callable, doc: Document | Page | Labelling, *args, **kwargs):
@@ -115,8 +117,23 @@ def guarded(fn: Callable, doc: Document | Page | Labelling, *args, **kwargs):
 
 def process_pages(items: list[Page | Reject], config: Config) -> list[Cut | Reject]:
     """process_page over a batch, then the batch signed together (sign_batch)."""
-    out = [it if isinstance(it, Reject) else guarded(process_page, it, config, sign=False) for it in items]
+    out = spare_texts([it if isinstance(it, Reject) else guarded(process_page, it, config, sign=False) for it in items])
     return sign_batch(out, config) if config.dedup.enabled else out
+
+
+def spare_texts(cuts: list[Cut | Reject]) -> list[Cut | Reject]:
+    """Only a batch's first EXAMPLES pages with lines removed keep their page text: the
+    report shows the run's first such pages, which are among those whatever the batches,
+    and the rest of the texts would travel back from the workers for nothing (under Ray
+    they were half of what a document shipped)."""
+    shown = 0
+    for c in cuts:
+        if isinstance(c, Cut):
+            if shown < EXAMPLES and (c.orphans or any(s.removed for s in c.stories)):
+                shown += 1
+            else:
+                c.text = ""
+    return cuts
 
 
 def sign_batch(cuts: list[Cut | Reject], config: Config) -> list[Cut | Reject]:
