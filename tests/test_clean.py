@@ -154,3 +154,13 @@ def test_html_path_cleans_extracted_text():
     assert page.source["extractor"] == "trafilatura"
     kept = [b.text for i, b in enumerate(page.blocks) if page.labels[i] is None]
     assert len(kept) == 6 and all(t.startswith("The council approved") for t in kept)
+
+
+def test_the_lexicon_reads_a_caption_a_share_bar_and_a_prefix_whatever_their_case():
+    from newsclean.lexicon import chrome_reason
+
+    assert chrome_reason("PHOTO: Jane Roe / Reuters", 5) == "caption"
+    assert chrome_reason("(AP Photo/John Doe)", 3) == "caption"
+    assert chrome_reason("SHARE ON FACEBOOK", 3) == "share"
+    assert chrome_reason("Read More: the council's next move", 6) == "related"
+    assert chrome_reason("The council met on Tuesday to discuss the harbour.", 9) is None
