@@ -20,10 +20,9 @@ from importlib import resources
 import numpy as np
 import regex
 
-from .language import stopwords_of
 from .records import (BOILERPLATE, COMMENTS, DUPLICATE, FOOTER, METADATA, NAVIGATION, NEWSLETTER, REASONS, RELATED,
                       SIDEBAR, TEMPLATE, Labelling, normalize_ws)
-from .text import content_terms, subject_shares, url_subject
+from .text import page_terms, subject_shares, url_subject
 
 KINDS = ("prose", "headline", "meta", "chrome", "other")
 # Window half-widths for the neighbourhood means: the lines just around, a paragraph's
@@ -36,9 +35,6 @@ WINDOWED = ("log_chars", "stop", "prose", "kept", "chrome", "meta", "headline", 
 PAGE = ("n_lines", "mean_log_chars", "kept_share", "prose_share")
 FEATURES = (OWN + tuple(f"reason_{r}" for r in REASONS) + tuple(f"kind_{k}" for k in KINDS)
             + tuple(f"{w}_mean{k}" for k in WINDOWS for w in WINDOWED) + PAGE)
-
-
-_CONTENT_WORDS = regex.compile(r"\w{3,}")
 
 
 @lru_cache(maxsize=1)
@@ -88,7 +84,7 @@ def topic_similarity(page: Labelling) -> np.ndarray:
     """Each line's cosine with the vocabulary of what the rules kept (the line itself left
     out): a story's paragraphs talk about its subject; a comment thread, a product blurb or
     another story's teaser, however prose-like, mostly do not."""
-    ids, line_of, v = content_terms([b.text for b in page.blocks], stopwords_of(page.lang), _CONTENT_WORDS)
+    ids, line_of, v = page_terms(tuple(b.text for b in page.blocks), page.lang)
     n, v = len(page.blocks), max(v, 1)
     out = np.zeros(n, dtype=np.float32)
     if not ids.size:

@@ -15,12 +15,10 @@ import re
 import numpy as np
 
 
-from .language import LANGUAGES, foreign, language_code, language_table, stopwords_of, top_language
+from .language import LANGUAGES, foreign, language_code, language_table, top_language
 from .config import Config, Segmenting
 from .records import APPENDED, DUPLICATE, METADATA, RELATED, Labelling, Story, normalize_ws
-from .text import DATELINE_RE, content_terms, subject_said, url_subject
-
-_WORDS = re.compile(r"\w{3,}")
+from .text import DATELINE_RE, page_terms, subject_said, url_subject
 
 # How much a place looks like a seam between two pages (the limits of each tier are
 # Config.segmenting's).
@@ -32,8 +30,7 @@ def content_words(page: Labelling, idx, cache: dict) -> np.ndarray:
     short words), indexed by the page's vocabulary: its blocks' words are found once
     (``cache``), each sum is one bincount."""
     if "ids" not in cache:
-        cache["ids"], cache["of"], cache["size"] = content_terms([b.text for b in page.blocks],
-                                                                 stopwords_of(page.lang), _WORDS)
+        cache["ids"], cache["of"], cache["size"] = page_terms(tuple(b.text for b in page.blocks), page.lang)
     chosen = np.zeros(len(page.blocks), dtype=bool)
     chosen[list(idx)] = True
     return np.bincount(cache["ids"][chosen[cache["of"]]], minlength=cache["size"])

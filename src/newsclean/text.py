@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from itertools import chain
 from urllib.parse import urlsplit
 
 import numpy as np
+import regex
 
-from .language import WORD_RE
+from .language import WORD_RE, stopwords_of
 
 # "ISLAMABAD:", "BERLIN --", "BUFFALO, N.Y. —": the dateline that opens a wire story.
 DATELINE_RE = re.compile(r"^[A-Z][A-Z .'’-]{2,30}(,\s*[A-Z][\w .'’-]{1,25})?\s*(\([A-Za-z. ]{2,20}\)\s*)?(:|--|—|–)\s")
@@ -90,6 +92,21 @@ def content_terms(texts: list[str], stop: frozenset[str], words: re.Pattern) -> 
     vocab = dict(zip(dict.fromkeys(flat), range(len(flat))))
     ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
     text_of = np.repeat(np.arange(len(texts), dtype=np.int64), [len(f) for f in found])
-    content = np.fromiter((w not in stop and not w.isdigit() for w in vocab), dtype=bool, count=len(vocab))
+    content = ~(np.fromiter(map(stop.__contains__, vocab), dtype=bool, count=len(vocab))
+                | np.fromiter(map(str.isdigit, vocab), dtype=bool, count=len(vocab)))
     keep = content[ids] if len(flat) else np.zeros(0, dtype=bool)
     return ids[keep], text_of[keep], len(vocab)
+
+
+# Content words: three letters or more, by the regex module's \w (letters, marks, digits:
+# a word with combining accents stays one word).
+CONTENT_WORDS = regex.compile(r"\w{3,}")
+
+
+@lru_cache(maxsize=4)
+def page_terms(texts: tuple[str, ...], lang: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """content_terms of a page's blocks in its language, shared by the segmenter and the
+    labeller (the same page's words, found once; read-only arrays)."""
+    ids, text_of, size = content_terms(list(texts), stopwords_of(lang), CONTENT_WORDS)
+    ids.flags.writeable = text_of.flags.writeable = False
+    return ids, text_of, size
