@@ -7,7 +7,8 @@ Reports MB/s of scraped text, cold (line-feature cache empty) and warm, best of 
 runs, on the shared evaluation pages (eval/ and eval-wide/'s longer pages) when they are
 there and on a generated corpus. The HTML path (trafilatura, then newsclean's passes) and
 trafilatura.extract alone (comments off) run alternated on eval-wide/'s raw HTML, best of
-three each.
+three each. Everything runs under the garbage-collector settings the CLI uses
+(newsclean.pipeline.batch_gc), for newsclean and trafilatura alike.
 
     python benchmarks/bench_clean.py [--docs 3000] [--html-pages 300]
 """
@@ -25,7 +26,7 @@ from generate import SHARED, generate  # noqa: E402
 from newsclean import Config  # noqa: E402
 from newsclean.clean import features  # noqa: E402
 from newsclean.extract import extract  # noqa: E402
-from newsclean.pipeline import process_page  # noqa: E402
+from newsclean.pipeline import batch_gc, process_page  # noqa: E402
 from newsclean.records import Document  # noqa: E402
 
 
@@ -90,6 +91,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=3000, help="generated documents")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each, the best reported")
     ap.add_argument("--html-pages", type=int, default=300, help="eval-wide HTML pages for the HTML path (0: skip)")
+    ap.add_argument("--only", choices=("text", "html"), help="measure only the text cleaner or only the HTML path")
     a = ap.parse_args()
     import gzip
 
@@ -102,13 +104,13 @@ def main() -> None:
         else:
             print(f"(../shared/{name} not here: skipped)")
     sets.append(("generated corpus", [d["text"] for d in generate(a.docs)]))
-    for label, cfg in (("rules + labeller", Config()), ("rules alone", Config(labeller=False))):
+    for label, cfg in (("rules + labeller", Config()), ("rules alone", Config(labeller=False))) if a.only != "html" else ():
         run(["warm up the stoplists and the model"], cfg)
         print(f"-- {label}")
         for name, texts in sets:
             report(name, texts, cfg, a.repeat)
     html = SHARED / "eval-wide/html.jsonl.gz"
-    if a.html_pages and html.is_file():
+    if a.html_pages and html.is_file() and a.only != "text":
         with gzip.open(html, "rt", encoding="utf-8") as f:
             pages = [json.loads(x) for _, x in zip(range(a.html_pages), f)]
         print("-- HTML path (eval-wide/html.jsonl.gz)")
@@ -116,4 +118,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with batch_gc():
+        main()
