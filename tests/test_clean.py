@@ -156,6 +156,27 @@ def test_html_path_cleans_extracted_text():
     assert len(kept) == 6 and all(t.startswith("The council approved") for t in kept)
 
 
+def test_html_metadata_is_trafilaturas_and_a_failure_there_keeps_the_text(monkeypatch):
+    import trafilatura
+
+    from newsclean import extract as ex
+
+    html = ("<html><head><title>Harbour vote | Herald</title><meta property='og:title' content='Council approves "
+            "harbour plan'><meta property='article:published_time' content='2021-05-04T10:00:00Z'></head><body>"
+            "<article>" + "<p>The council approved the harbour plan after a long debate, officials said on Monday, "
+            "and residents will be consulted again in spring.</p>" * 4 + "</article></body></html>")
+    text, title, date, _ = ex.html_to_text(html, "https://example.org/harbour", Config())
+    whole = trafilatura.bare_extraction(html, url="https://example.org/harbour", with_metadata=True,
+                                        include_comments=False, deduplicate=False, include_tables=True).as_dict()
+    assert (text, title, date) == (whole["text"], whole["title"], whole["date"][:10])
+
+    def broken(tree, url):
+        raise ValueError("no date here")
+
+    monkeypatch.setattr(ex, "title_date_url", broken)
+    assert ex.html_to_text(html, "https://example.org/harbour", Config())[:3] == (text, None, None)
+
+
 def test_the_lexicon_reads_a_caption_a_share_bar_and_a_prefix_whatever_their_case():
     from newsclean.lexicon import chrome_reason
 

@@ -54,7 +54,10 @@ def html_to_text(html: str, url: str | None, config: Config) -> tuple[str, str |
     if doc is None:
         return "", None, None, url
     text = (doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)).get("text") or ""
-    title, date, url = title_date_url(tree, url)
+    try:
+        title, date, url = title_date_url(tree, url)
+    except (ValueError, TypeError):  # what trafilatura's own metadata pass gives up on: the text stands
+        title = date = None
     return text, title or None, (date[:10] if date else None), url or None
 
 
