@@ -3,7 +3,7 @@
 one core, and of the rules alone beside it, in the same run; then the HTML path beside
 trafilatura alone on the same pages.
 
-Reports MB/s of scraped text, cold (line-feature cache empty) and warm, best of three
+Reports MB/s of scraped text (CPU time), cold (line-feature cache empty) and warm, best of three
 runs, on the shared evaluation pages (eval/ and eval-wide/'s longer pages) when they are
 there and on a generated corpus. The HTML path (trafilatura, then newsclean's passes) and
 trafilatura.extract alone (comments off) run alternated on eval-wide/'s raw HTML, best of
@@ -31,10 +31,12 @@ from newsclean.records import Document  # noqa: E402
 
 
 def run(texts: list[str], cfg: Config) -> float:
-    t = time.perf_counter()
+    """CPU seconds of this process (the cleaner is single-threaded; other processes on
+    this shared machine add wall time, not CPU time)."""
+    t = time.process_time()
     for i, text in enumerate(texts):
         process_page(extract(Document(str(i), text, "text", {"path": "bench"}), cfg), cfg, sign=False)
-    return time.perf_counter() - t
+    return time.process_time() - t
 
 
 def report(name: str, texts: list[str], cfg: Config, repeat: int = 3) -> None:
@@ -92,6 +94,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="runs of each, the best reported")
     ap.add_argument("--html-pages", type=int, default=300, help="eval-wide HTML pages for the HTML path (0: skip)")
     ap.add_argument("--only", choices=("text", "html"), help="measure only the text cleaner or only the HTML path")
+    ap.add_argument("--wide-pages", type=int, help="the text cleaner (rules + labeller) on eval-wide's first N pages "
+                    "only: to compare two checkouts, run each in turn (PYTHONPATH=OTHER/src)")
     a = ap.parse_args()
     import gzip
 
@@ -103,8 +107,14 @@ def main() -> None:
                 sets.append((f"shared/{name}", [json.loads(x)["text"] for x in f]))
         else:
             print(f"(../shared/{name} not here: skipped)")
-    sets.append(("generated corpus", [d["text"] for d in generate(a.docs)]))
-    for label, cfg in (("rules + labeller", Config()), ("rules alone", Config(labeller=False))) if a.only != "html" else ():
+    configs = [("rules + labeller", Config()), ("rules alone", Config(labeller=False))] if a.only != "html" else []
+    if a.wide_pages:
+        sets = [(f"shared/eval-wide, first {a.wide_pages}", texts[:a.wide_pages]) for name, texts in sets
+                if "eval-wide" in name]
+        configs, a.html_pages = configs[:1], 0
+    else:
+        sets.append(("generated corpus", [d["text"] for d in generate(a.docs)]))
+    for label, cfg in configs:
         run(["warm up the stoplists and the model"], cfg)
         print(f"-- {label}")
         for name, texts in sets:
