@@ -6,7 +6,6 @@ segmenter (a story in another language than the one before it is another story).
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import lru_cache
 from itertools import chain, repeat
 
@@ -54,14 +53,9 @@ def page_language(blocks, sample_words: int) -> str:
 
 def language_hits(words, lowered: bool = False) -> list[int]:
     """Stopwords of each language (of LANGUAGES) among the words."""
-    table = _stopword_langs()
-    counts = Counter(words if lowered else map(str.lower, words))
-    hits = [0] * len(LANGUAGES)
-    for w in _all_stopwords().intersection(counts):  # counted and matched in C; few remain
-        c = counts[w]
-        for li in table[w]:
-            hits[li] += c
-    return hits
+    rows, members = _stopword_rows()
+    row = np.fromiter(map(rows.get, words if lowered else map(str.lower, words), repeat(-1)), dtype=np.int64)
+    return members[row[row >= 0]].sum(axis=0).tolist()
 
 
 def language_table(texts: list[str]) -> np.ndarray:
@@ -85,11 +79,6 @@ def _stopword_rows() -> tuple[dict[str, int], np.ndarray]:
     for r, langs in enumerate(table.values()):
         members[r, list(langs)] = 1
     return dict(zip(table, range(len(table)))), members
-
-
-@lru_cache(maxsize=1)
-def _all_stopwords() -> frozenset[str]:
-    return frozenset(_stopword_langs())
 
 
 def top_language(hits: list[int]) -> str:

@@ -40,7 +40,14 @@ def slug_words(url: str | None) -> set[str]:
 
 def stems(words) -> set[str]:
     """Accent-free five-letter stems: "Calendário" says "calendario", "shutoffs" "shutoff"."""
-    return {(w if w.isascii() else _strip_accents(w))[:5] for w in {w.casefold() for w in words}}
+    return {_stem(w) for w in set(words)}
+
+
+def _stem(word: str) -> str:
+    if word.isascii():  # casefold and lower agree on ASCII; no accents to strip
+        return word[:5].lower()
+    w = word.casefold()
+    return (w if w.isascii() else _strip_accents(w))[:5]
 
 
 def _strip_accents(w: str) -> str:
@@ -52,11 +59,6 @@ def url_subject(url: str | None) -> set[str]:
     return stems(slug_words(url))
 
 
-def _stem(word: str) -> str:
-    w = word.casefold()
-    return (w if w.isascii() else _strip_accents(w))[:5]
-
-
 def subject_shares(subject: set[str], texts: list[str]) -> np.ndarray:
     """subject_said of each text alone, for all of them at once: each distinct word is
     stemmed once, and the subject's stems a text names are counted in numpy."""
@@ -66,7 +68,7 @@ def subject_shares(subject: set[str], texts: list[str]) -> np.ndarray:
     found = [WORD_RE.findall(t) for t in texts]
     flat = list(chain.from_iterable(found))
     index = {s: k for k, s in enumerate(sorted(subject))}
-    which = {w: index.get(w[:5].lower() if w.isascii() else _stem(w), -1) for w in dict.fromkeys(flat)}
+    which = {w: index.get(_stem(w), -1) for w in dict.fromkeys(flat)}
     sid = np.fromiter(map(which.__getitem__, flat), dtype=np.int64, count=len(flat))
     text_of = np.repeat(np.arange(len(texts), dtype=np.int64), [len(f) for f in found])
     named = sid >= 0
@@ -81,13 +83,17 @@ def subject_said(subject: set[str], texts) -> float:
     return len(subject & stems(w for t in texts for w in WORD_RE.findall(t))) / len(subject)
 
 
-def content_terms(texts: list[str], stop: frozenset[str], words: re.Pattern) -> tuple[np.ndarray, np.ndarray, int]:
-    """The content words of each text — casefolded, three letters or more (``words``
-    finds them: a pattern like ``\\w{3,}``), no stopwords or numbers — as (word ids,
-    the text each is in, the vocabulary's size). Ids follow the order in which words first
-    appear. Each text is searched in C and each distinct word judged once: per word, one
-    dictionary lookup."""
-    found = [words.findall(t.casefold()) for t in texts]
+# Content words: three letters or more, by the regex module's \w (letters, marks, digits:
+# a word with combining accents stays one word).
+CONTENT_WORDS = regex.compile(r"\w{3,}")
+
+
+def content_terms(texts: list[str], stop: frozenset[str]) -> tuple[np.ndarray, np.ndarray, int]:
+    """The content words of each text — casefolded, three letters or more, no stopwords
+    or numbers — as (word ids, the text each is in, the vocabulary's size). Ids follow the
+    order in which words first appear. Each text is searched in C and each distinct word
+    judged once: per word, one dictionary lookup."""
+    found = [CONTENT_WORDS.findall(t.casefold()) for t in texts]
     flat = list(chain.from_iterable(found))
     vocab = dict(zip(dict.fromkeys(flat), range(len(flat))))
     ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
@@ -98,15 +104,10 @@ def content_terms(texts: list[str], stop: frozenset[str], words: re.Pattern) -> 
     return ids[keep], text_of[keep], len(vocab)
 
 
-# Content words: three letters or more, by the regex module's \w (letters, marks, digits:
-# a word with combining accents stays one word).
-CONTENT_WORDS = regex.compile(r"\w{3,}")
-
-
 @lru_cache(maxsize=4)
 def page_terms(texts: tuple[str, ...], lang: str) -> tuple[np.ndarray, np.ndarray, int]:
     """content_terms of a page's blocks in its language, shared by the segmenter and the
     labeller (the same page's words, found once; read-only arrays)."""
-    ids, text_of, size = content_terms(list(texts), stopwords_of(lang), CONTENT_WORDS)
+    ids, text_of, size = content_terms(list(texts), stopwords_of(lang))
     ids.flags.writeable = text_of.flags.writeable = False
     return ids, text_of, size
