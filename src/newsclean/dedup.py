@@ -252,19 +252,8 @@ def _band_salt(bands: int) -> np.ndarray:
 
 
 def band_keys(sig: np.ndarray, cfg: DedupConfig) -> list[int]:
-    """One 64-bit key per LSH band: the band's rows packed into 64-bit words, mixed
-    with the band number (4 rows of 32 bits are two words)."""
-    if sig.dtype != np.uint32 or (cfg.rows * 4) % 8:
-        rows = sig[: cfg.bands * cfg.rows].astype(_U64).reshape(cfg.bands, cfg.rows)
-    else:
-        rows = np.ascontiguousarray(sig[: cfg.bands * cfg.rows]).view(_U64).reshape(cfg.bands, -1)
-    # (array arithmetic on unsigned integers wraps silently: no errstate, which costs more
-    # than the arithmetic here)
-    h = _band_salt(cfg.bands).copy()
-    for r in range(rows.shape[1]):
-        h = (h ^ rows[:, r]) * _U64(0x9E3779B97F4A7C15)
-        h ^= h >> _U64(31)
-    return h.tolist()
+    """One 64-bit key per LSH band (band_key_matrix of one signature)."""
+    return band_key_matrix(sig[None, :], cfg)[0].tolist()
 
 
 @dataclass
@@ -365,6 +354,9 @@ def best_match(e: Entry, pos: int, entries: list[Entry], cands: set[int], by_par
     of the best verified one — ``cands`` proposed by LSH pass on Jaccard or containment,
     ``by_para`` (proposed only by a shared paragraph) must pass the paragraph test — with
     how many candidates were verified and how many failed the paragraph test."""
+    def passes(share: float, shared: int, chars: int) -> bool:  # the paragraph test
+        return share >= cfg.para_containment and shared >= cfg.para_min_shared and chars >= cfg.para_min_shared_chars
+
     best, verified, rejected = None, 0, 0
     for c in sorted(cands | by_para):
         if c == pos or entries[c].key == e.key:
@@ -374,8 +366,6 @@ def best_match(e: Entry, pos: int, entries: list[Entry], cands: set[int], by_par
         if c not in by_para and (j >= cfg.jaccard or contain >= cfg.containment):
             score, kind = max(j, contain), "near" if j >= cfg.jaccard else "contained"
         else:
-            passes = lambda share, shared, chars: (share >= cfg.para_containment and shared >= cfg.para_min_shared
-                                                   and chars >= cfg.para_min_shared_chars)
             if not passes(*paragraph_bound(e, entries[c])):
                 rejected += 1
                 continue
@@ -398,7 +388,10 @@ def best_match(e: Entry, pos: int, entries: list[Entry], cands: set[int], by_par
 # whose old entries join as lookups name them) verifies, so the clusters are the same.
 
 def band_key_matrix(sigs: np.ndarray, cfg: DedupConfig) -> np.ndarray:
-    """band_keys of many signatures at once (rows of ``sigs``): an (n, bands) uint64 array."""
+    """One 64-bit key per LSH band for each signature (rows of ``sigs``): the band's rows
+    packed into 64-bit words, mixed with the band number (4 rows of 32 bits are two
+    words). An (n, bands) uint64 array. (Unsigned array arithmetic wraps silently: no
+    errstate, which cost more than the arithmetic.)"""
     n = len(sigs)
     if sigs.dtype != np.uint32 or (cfg.rows * 4) % 8:
         rows = sigs[:, : cfg.bands * cfg.rows].astype(_U64).reshape(n, cfg.bands, cfg.rows)
@@ -465,10 +458,11 @@ def verify_range(positions: list[int], entries: list[Entry], bands: KeyTable, pa
     """Verified pairs of a range of stories: (story, the earlier one it copies, score,
     kind) for each that has one, and the counts of candidates verified and rejected."""
     edges, verified, rejected = [], 0, 0
-    for pos in positions:
+    keys = band_key_matrix(np.stack([entries[p].sig for p in positions]), cfg) if positions else None
+    for k, pos in enumerate(positions):
         e = entries[pos]
         cands: set[int] = set()
-        for group in bands.before(np.asarray(band_keys(e.sig, cfg), dtype=np.uint64), pos):
+        for group in bands.before(keys[k], pos):
             cands.update(group.tolist())
         by_para: set[int] = set()
         for group in paras.before(np.array(e.probes(cfg.para_probes), dtype=np.uint64), pos):
