@@ -141,19 +141,55 @@ def test_hard_wrapped_lines_group():
     assert wrapped_groups(blocks) == [[0, 1], [2]]
 
 
-def test_html_path_cleans_extracted_text():
-    html = ("<html><head><title>Harbour vote</title></head><body><nav><a href='/'>Home</a></nav><article>"
-            "<h1>Council approves harbour plan</h1>"
-            + "".join(f"<p>The council approved the harbour plan on {day} after a long debate about {topic}, "
-                      f"officials said, and residents will be consulted again in {season}.</p>"
-                      for day, topic, season in [("Monday", "noise", "spring"), ("Tuesday", "traffic", "summer"),
-                                                 ("Wednesday", "dredging", "autumn"), ("Thursday", "costs", "winter"),
-                                                 ("Friday", "jobs", "March"), ("Saturday", "berths", "April")])
-            + "<p>Photo: Port Authority</p></article><footer>© 2021 Herald</footer></body></html>")
-    page = clean(extract(Document("h", html, "html", {"path": "h.html"}), Config()), Config())
-    assert page.source["extractor"] == "trafilatura"
-    kept = [b.text for i, b in enumerate(page.blocks) if page.labels[i] is None]
+HARBOUR_HTML = ("<html><head><title>Harbour vote</title></head><body><nav><a href='/'>Home</a> <a href='/news'>News"
+                "</a></nav><article><h1>Council approves harbour plan</h1>"
+                + "".join(f"<p>The council approved the harbour plan on {day} after a long debate about {topic}, "
+                          f"officials said, and residents will be consulted again in {season}.</p>"
+                          for day, topic, season in [("Monday", "noise", "spring"), ("Tuesday", "traffic", "summer"),
+                                                     ("Wednesday", "dredging", "autumn"), ("Thursday", "costs", "winter"),
+                                                     ("Friday", "jobs", "March"), ("Saturday", "berths", "April")])
+                + "<p>Photo: Port Authority</p></article><footer>© 2021 Herald</footer></body></html>")
+
+
+def test_html_path_reads_the_rendered_page_with_trafilaturas_choice():
+    from newsclean.steps import label_page
+
+    page = extract(Document("h", HARBOUR_HTML, "html", {"path": "h.html"}), Config())
+    assert page.source["extractor"] == "trafilatura" and page.source["rendering"] == "lines"
+    assert [b.text for b in page.blocks][:3] == ["Home News", "Council approves harbour plan",
+                                                 "The council approved the harbour plan on Monday after a long "
+                                                 "debate about noise, officials said, and residents will be "
+                                                 "consulted again in spring."]
+    assert page.dom_text and "The council approved" in page.dom_text and "Home" not in page.dom_text
+    assert len(page.dom_contexts) == len(page.blocks)
+    lab = label_page(page, Config())
+    kept = [b.text for i, b in enumerate(page.blocks) if lab.labels[i] is None]
     assert len(kept) == 6 and all(t.startswith("The council approved") for t in kept)
+    assert lab.labels[0] is not None and lab.labels[-1] is not None  # the navigation, the footer
+    # html_labeller off: trafilatura's text as it extracted it, untouched
+    alone = extract(Document("h", HARBOUR_HTML, "html", {"path": "h.html"}), Config(html_labeller=False))
+    assert alone.text == page.dom_text and alone.dom_text is None
+    assert label_page(alone, Config(html_labeller=False)).labels == [None] * len(alone.blocks)
+
+
+def test_the_rendering_breaks_lines_at_blocks_and_hides_what_a_reader_never_sees():
+    from lxml import html as lxml_html
+
+    from newsclean.extract import DOM_CONTEXTS, render_text
+
+    tree = lxml_html.fromstring(
+        "<html><body><div class='site-nav'><a href='/'>Home</a> | <a href='/w'>World</a></div>"
+        "<p>One <b>bold</b>word<!-- a comment -->, and on<br>a new line.</p><script>var x = 1;</script>"
+        "<p hidden>hidden</p><p style='display: none'>gone</p><select><option>October</option></select>"
+        "<ul><li>first item</li><li>second</li></ul><h2>A subhead</h2></body></html>")
+    text, contexts = render_text(tree)
+    assert text.split("\n") == ["Home | World", "One boldword, and on", "a new line.", "first item", "second",
+                                 "A subhead"]
+    link, nav_attr = DOM_CONTEXTS.index("link"), DOM_CONTEXTS.index("furniture_attr")
+    assert 0.5 < contexts[0][link] < 1 and contexts[0][nav_attr] == 1.0  # "|" is not in a link
+    assert contexts[1][DOM_CONTEXTS.index("paragraph")] == 1.0 and contexts[1][link] == 0.0
+    assert contexts[3][DOM_CONTEXTS.index("list")] == 1.0
+    assert contexts[5][DOM_CONTEXTS.index("heading")] == 1.0
 
 
 def test_html_metadata_is_trafilaturas_and_a_failure_there_keeps_the_text(monkeypatch):
@@ -165,7 +201,7 @@ def test_html_metadata_is_trafilaturas_and_a_failure_there_keeps_the_text(monkey
             "harbour plan'><meta property='article:published_time' content='2021-05-04T10:00:00Z'></head><body>"
             "<article>" + "<p>The council approved the harbour plan after a long debate, officials said on Monday, "
             "and residents will be consulted again in spring.</p>" * 4 + "</article></body></html>")
-    text, title, date, _ = ex.html_to_text(html, "https://example.org/harbour", Config())
+    text, _, title, date, _ = ex.html_to_text(html, "https://example.org/harbour", Config())
     whole = trafilatura.bare_extraction(html, url="https://example.org/harbour", with_metadata=True,
                                         include_comments=False, deduplicate=False, include_tables=True).as_dict()
     assert (text, title, date) == (whole["text"], whole["title"], whole["date"][:10])
@@ -174,7 +210,8 @@ def test_html_metadata_is_trafilaturas_and_a_failure_there_keeps_the_text(monkey
         raise ValueError("no date here")
 
     monkeypatch.setattr(ex, "title_date_url", broken)
-    assert ex.html_to_text(html, "https://example.org/harbour", Config())[:3] == (text, None, None)
+    out = ex.html_to_text(html, "https://example.org/harbour", Config())
+    assert (out[0], out[2], out[3]) == (text, None, None)
 
 
 def test_the_lexicon_reads_a_caption_a_share_bar_and_a_prefix_whatever_their_case():

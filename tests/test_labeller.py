@@ -124,28 +124,36 @@ def test_topic_similarity_tells_the_pages_subject_from_a_line_about_something_el
     assert min(sim[:3]) > 0.3 and sim[3] == 0.0
 
 
-def test_prune_keeps_what_the_extractor_kept_but_for_the_confident_chrome():
+def test_choose_keeps_the_lines_the_model_is_sure_of_each_once_and_names_the_rest():
     from newsclean import Config
-    from newsclean.labeller import prune
+    from newsclean.labeller import choose
 
-    rules = _page(["caption", None, None, None, "duplicate", None])
+    rules = _page(["navigation", None, None, None, "caption", None])
     rules.notes[4] = {"of": [100, 180]}
-    probs = np.array([0.05, 0.9, 0.1, 0.3, 0.02, 0.01])
-    out = prune(rules, probs, Config(html_prune_below=0.15))
+    probs = np.array([0.05, 0.9, 0.1, 0.6, 0.02, 0.01])
+    held = np.array([False, True, True, True, False, False])
+    out = choose(rules, probs, held, Config(html_threshold=0.5))
     # below the threshold: the rules' reason (and its note) where they had one, else the region
-    assert out.labels == ["caption", None, "boilerplate", None, "duplicate", "sidebar"]
-    assert out.notes[4] == {"of": [100, 180]} and out.story == [0] * 6
-    assert rules.labels == ["caption", None, None, None, "duplicate", None]  # its input untouched
-    assert prune(rules, probs, Config(html_prune_below=0.0)).labels == [None] * 6
+    assert out.labels == ["navigation", None, "boilerplate", None, "caption", "sidebar"]
+    assert out.notes[4] == {"of": [100, 180]} and out.story == [0] * 6 and out.probs is probs
+    assert rules.labels == ["navigation", None, None, None, "caption", None]  # its input untouched
+    assert choose(rules, probs, held, Config(html_threshold=0.0)).labels == [None] * 6
 
 
-def test_prune_never_empties_a_page_the_extractor_read():
+def test_choose_keeps_a_line_printed_twice_once_and_trafilaturas_lines_where_it_would_keep_none():
     from newsclean import Config
-    from newsclean.labeller import prune
+    from newsclean.labeller import choose
 
+    from newsclean.records import Block
+
+    text = "Menu\nThe harbour plan was approved.\nIt will cost millions.\nThe harbour plan was approved."
+    twice = Labelling(Page("p", text, {"path": "p"}, None, None, split_blocks(text)), labels=[None] * 4)
+    out = choose(twice, np.array([0.1, 0.9, 0.9, 0.9]), np.zeros(4, bool), Config())
+    assert out.labels == ["navigation", None, None, "duplicate"]
+    assert out.notes[3] == {"of": [5, 35]} and isinstance(twice.page.blocks[1], Block)
     rules = _page([None, None, None, None])
-    assert prune(rules, np.array([0.01, 0.02, 0.9, 0.03]), Config()).labels == [None] * 4  # a quarter left
-    assert prune(rules, np.array([0.01, 0.9, 0.9, 0.03]), Config()).labels.count(None) == 2
+    held = np.array([False, True, True, False])
+    assert choose(rules, np.full(4, 0.1), held, Config()).labels == ["navigation", None, None, "sidebar"]
 
 
 def test_char_counts_match_the_unicode_classes_in_and_beyond_the_table():

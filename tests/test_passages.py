@@ -26,10 +26,7 @@ def test_short_lines_and_ineligible_blocks_are_ignored():
     assert find_repeats(["Meal 1", "Meal 1", P1, P1], [True, True, False, True], RULES) == {}
 
 
-def test_article_text_keeps_refrains_and_lone_short_repeats():
+def test_every_later_copy_counts_even_a_refrain():
     q = "What inspired you to start writing about food for a living?"
     texts = [q, "Answer one is long enough to count here.", q, "Answer two, also long enough here.", q]
-    assert find_repeats(texts, [True] * 5, RULES) == {2: 0, 4: 0}  # a naive scrape: every copy goes
-    assert find_repeats(texts, [True] * 5, RULES, article_text=True) == {}  # printed 3 times: a refrain
-    assert find_repeats([q, P1, q], [True] * 3, RULES, article_text=True) == {}  # short and alone
-    assert find_repeats([q, P1, q, P1], [True] * 4, RULES, article_text=True) == {2: 0, 3: 1}  # a repeated block
+    assert find_repeats(texts, [True] * 5, RULES) == {2: 0, 4: 0}

@@ -298,30 +298,24 @@ def clean(page: Page, config: Config, block_feats=None) -> Labelling:
     rules = config.rules
     lang, feats, share = block_feats or block_features(blocks, rules)
     stoplist = stopwords_of(lang)
-    extracted = bool(page.source.get("extractor"))
-    repeats = find_repeats([b.text for b in blocks], [not f.chrome and not f.meta for f in feats], rules,
-                           article_text=extracted) if config.inpage_dedup else {}
+    repeats = find_repeats([b.text for b in blocks], [not f.chrome and not f.meta for f in feats],
+                           rules) if config.inpage_dedup else {}
     # A copy adds nothing to the body run: the original is where the body is.
     scores = [0.0 if i in repeats else block_score(f, i in page.template, _isolated(i, feats), rules) * share[i]
               for i, f in enumerate(feats)]
-    if extracted:
-        # An extractor that saw the DOM already chose the body and dropped link lists: keep
-        # its extent, and only take out what it leaves behind (captions, bylines, widgets).
-        start, end = 0, len(blocks)
-    else:
-        zone = comment_zone(blocks, feats)
-        start, end = body_run(scores, feats, zone, rules.body_min_score)
+    zone = comment_zone(blocks, feats)
+    start, end = body_run(scores, feats, zone, rules.body_min_score)
     n = len(blocks)
     norms = [normalize_ws(b.text).casefold() for b in blocks]
     other_run = None  # (cue, start, end) of a denser story below the page's own
-    anchored = None if extracted else own_story_above(blocks, feats, page.url, start, end, rules.own_content)
+    anchored = own_story_above(blocks, feats, page.url, start, end, rules.own_content)
     if anchored is not None:  # the page's story is under its headline; the prose below is another's
         head, cue = anchored
         other_run, start, end = (cue, start, end), head, cue
     # Title and date: from the head of the page down to the first body block.
     first_prose = next((i for i in range(start, end) if feats[i].prose), start)
     ti = start if anchored is not None else find_title(page, feats, norms, first_prose, end)
-    if ti is not None and ti > first_prose and not extracted:
+    if ti is not None and ti > first_prose:
         start = ti  # the run opened on teasers above the story's own headline
         first_prose = next((i for i in range(start, end) if feats[i].prose), start)
     title_norm = None
@@ -337,8 +331,7 @@ def clean(page: Page, config: Config, block_feats=None) -> Labelling:
                 break
 
     runs: list[tuple[int | None, int, int]] = [(None, start, end)] + ([other_run] if other_run else [])
-    if not extracted:
-        runs += later_runs(scores, feats, blocks, runs[-1][2], zone if zone is not None else n, lang, rules)
+    runs += later_runs(scores, feats, blocks, runs[-1][2], zone if zone is not None else n, lang, rules)
     run_of = [-1] * n
     for k, (cue, s, e) in enumerate(runs):
         for i in range(s if cue is None else cue, e):
@@ -349,9 +342,8 @@ def clean(page: Page, config: Config, block_feats=None) -> Labelling:
                    else "headline" if f.headline else "other") for i, f in enumerate(feats)]
 
     listed: set[int] = set()
-    if not extracted:
-        for _, s, e in runs:
-            listed |= headline_lists(blocks, feats, s, e, rules.list_min)
+    for _, s, e in runs:
+        listed |= headline_lists(blocks, feats, s, e, rules.list_min)
     marker = None
     for i, (b, f) in enumerate(zip(blocks, feats)):
         if i in page.template:

@@ -1,18 +1,27 @@
 """Stage 2, extract: a Document → a Page of blocks with offsets into the page text.
 
-Plain text is used as decoded, so spans point into the source. HTML goes through
-trafilatura first (its own dedup and comments off); spans then point into the text it
-extracted, and the cleaner still runs over that text, because trafilatura leaves
-captions, related links and repeated blocks behind.
+Plain text is used as decoded, so spans point into the source. HTML is parsed once and
+read two ways: rendered as a naive scraper renders it (one DOM block a line: the text the
+cleaner knows, and the one spans point into), and through trafilatura (its own dedup and
+comments off), whose choice of the article rides along as evidence for the HTML labeller
+(``Page.dom_text``). With ``Config(html_labeller=False)`` the page text is trafilatura's.
 """
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 
 from .config import Config
 from .records import Block, Document, Extracted, Page
 
+# Elements a browser lays out as blocks of their own (a naive scraper's line breaks), and
+# elements whose text a reader never sees.
+_BLOCK_TAGS = frozenset(("address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
+                         "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
+                         "main", "nav", "ol", "p", "pre", "section", "table", "td", "th", "title", "tr", "ul"))
+_UNSEEN_TAGS = frozenset(("head", "noscript", "option", "script", "select", "style", "template"))
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
 def split_blocks(text: str) -> list[Block]:
@@ -35,8 +44,104 @@ def trafilatura_version() -> str:
     return trafilatura.__version__
 
 
-def html_to_text(html: str, url: str | None, config: Config) -> tuple[str, str | None, str | None, str | None]:
-    """(text, title, date, url) by trafilatura; ("", …) when it finds no body."""
+# What a line sits in, as shares of its characters (newsclean.labeller's DOM context
+# features): inside a link, a heading, a list item, a paragraph, a table cell, a caption,
+# a quote; in a navigation, header, footer, aside or form element; in an element whose
+# class or id names page furniture, or the article.
+DOM_CONTEXTS = ("link", "heading", "list", "paragraph", "cell", "caption", "quote", "nav", "header", "footer",
+                "aside", "form", "furniture_attr", "article_attr")
+_TAG_CONTEXT = {"a": 0, "h1": 1, "h2": 1, "h3": 1, "h4": 1, "h5": 1, "h6": 1, "li": 2, "dd": 2, "dt": 2, "p": 3,
+                "td": 4, "th": 4, "figcaption": 5, "figure": 5, "blockquote": 6, "nav": 7, "header": 8,
+                "footer": 9, "aside": 10, "form": 11, "button": 11, "label": 11}
+# General web-page vocabulary of class and id names (English is the language of markup).
+_FURNITURE_ATTR = re.compile(r"nav|menu|foot|sidebar|share|social|comment|related|recommend|promo|advert|\bads?\b"
+                             r"|newsletter|subscri|cookie|breadcrumb|caption|credit|author|byline|widget|banner"
+                             r"|teaser|popular|trending|tags?\b|meta\b|login|signup|modal|popup", re.I)
+_ARTICLE_ATTR = re.compile(r"article|content|story|post|entry|body|text|main", re.I)
+
+
+@lru_cache(maxsize=4096)
+def _bit_list(bits: int) -> tuple[int, ...]:
+    return tuple(b for b in range(len(DOM_CONTEXTS)) if bits >> b & 1)
+
+
+@lru_cache(maxsize=65536)
+def _attr_bits(attrs: str) -> int:
+    """Context bits of a class and id string (pages repeat their class names)."""
+    return (1 << 12 if _FURNITURE_ATTR.search(attrs) else 0) | (1 << 13 if _ARTICLE_ATTR.search(attrs) else 0)
+
+
+def _context_bits(el, tag: str) -> int:
+    bits = 1 << _TAG_CONTEXT[tag] if tag in _TAG_CONTEXT else 0
+    cls, ident = el.get("class"), el.get("id")
+    if cls or ident:
+        bits |= _attr_bits(f"{cls or ''} {ident or ''}")
+    return bits
+
+
+def render_text(tree) -> tuple[str, list[tuple[float, ...]]]:
+    """The text of a parsed page as a naive scraper renders it — every block element
+    starts a line, white space within a line is one space, unseen and hidden elements
+    (scripts, styles, select options, ``hidden``, ``display: none``) give nothing — and
+    for each line the share of its characters in each of DOM_CONTEXTS. On the shared
+    sets' HTML the lines are those of their scraped text (line sets 0.99 alike)."""
+    pieces: list[tuple[str, int]] = []  # (text, context bits); "\n" where a block starts or ends
+    stack = [(tree, False, 0)]
+    while stack:  # depth first, in document order
+        el, closing, outer = stack.pop()
+        tag = el.tag if isinstance(el.tag, str) else None  # comments, processing instructions: None
+        if closing:
+            if tag in _BLOCK_TAGS:
+                pieces.append(("\n", 0))
+        elif not (tag is None or tag in _UNSEEN_TAGS or el.get("hidden") is not None
+                  or ((style := el.get("style")) and _HIDDEN_STYLE.search(style))):
+            bits = outer | _context_bits(el, tag)
+            if tag in _BLOCK_TAGS:
+                pieces.append(("\n", 0))
+            if el.text:
+                pieces.append((el.text, bits))
+            stack.append((el, True, outer))
+            stack.extend((child, False, bits) for child in reversed(el))
+            continue
+        if el.tail:
+            pieces.append((el.tail, outer))
+    lines: list[str] = []
+    shares: list[tuple[float, ...]] = []
+    parts: list[str] = []
+    chars: dict[int, int] = {}  # context bits → characters of the line under them
+
+    def flush():
+        if not parts:
+            return
+        line = " ".join("".join(parts).split())
+        if line:
+            total = sum(chars.values())
+            counts = [0] * len(DOM_CONTEXTS)
+            for bits, n in chars.items():
+                for b in _bit_list(bits):
+                    counts[b] += n
+            lines.append(line)
+            shares.append(tuple(c / total for c in counts) if total else tuple(counts))
+        parts.clear()
+        chars.clear()
+
+    for text, bits in pieces:
+        for j, part in enumerate(text.split("\n")):
+            if j:
+                flush()
+            if part:
+                parts.append(part)
+                n = len(part) - sum(map(part.count, " \t\r\f\v\xa0"))
+                chars[bits] = chars.get(bits, 0) + n
+    flush()
+    return "\n".join(lines), shares
+
+
+def html_to_text(html: str, url: str | None, config: Config) -> tuple[str, tuple[str, list], str | None, str | None,
+                                                                      str | None]:
+    """(trafilatura's text, the naive rendering and its lines' contexts (render_text),
+    title, date, url); "" for trafilatura's text where it finds no body (the rendering
+    stands alone), and nothing at all for what does not parse."""
     import trafilatura
     from trafilatura.settings import DEFAULT_CONFIG
     from trafilatura.utils import load_html
@@ -51,14 +156,17 @@ def html_to_text(html: str, url: str | None, config: Config) -> tuple[str, str |
         )
     except (ValueError, TypeError, AssertionError):  # trafilatura's own failure modes
         doc = None
+    if tree is None:
+        return "", ("", []), None, None, url
+    rendered = render_text(tree)
     if doc is None:
-        return "", None, None, url
+        return "", rendered, None, None, url
     text = (doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)).get("text") or ""
     try:
         title, date, url = title_date_url(tree, url)
     except (ValueError, TypeError):  # what trafilatura's own metadata pass gives up on: the text stands
         title = date = None
-    return text, title or None, (date[:10] if date else None), url or None
+    return text, rendered, title or None, (date[:10] if date else None), url or None
 
 
 def title_date_url(tree, url: str | None) -> tuple[str | None, str | None, str | None]:
@@ -92,15 +200,19 @@ def extract_text(doc: Document, config: Config) -> Extracted:
     """The page text a document's spans will point into: HTML through trafilatura, plain
     text as decoded."""
     if doc.fmt == "html":
-        text, title, date, url = html_to_text(doc.content, doc.url, config)
+        chosen, (rendered, contexts), title, date, url = html_to_text(doc.content, doc.url, config)
         source = dict(doc.source, extractor="trafilatura", extractor_version=trafilatura_version())
-        return Extracted(doc.doc_id, text, source, url, doc.site, title, date, doc.given, doc.meta)
+        if not config.html_labeller:
+            return Extracted(doc.doc_id, chosen, source, url, doc.site, title, date, doc.given, doc.meta)
+        source["rendering"] = "lines"  # spans point into the page rendered, not into trafilatura's text
+        return Extracted(doc.doc_id, rendered, source, url, doc.site, title, date, doc.given, doc.meta,
+                         dom_text=chosen, dom_contexts=contexts)
     return Extracted(doc.doc_id, doc.content, doc.source, doc.url, doc.site, given=doc.given, meta=doc.meta)
 
 
 def to_page(ex: Extracted) -> Page:
     return Page(ex.doc_id, ex.text, ex.source, ex.url, ex.site, split_blocks(ex.text), title=ex.title, date=ex.date,
-                given=ex.given, meta=ex.meta)
+                given=ex.given, meta=ex.meta, dom_text=ex.dom_text, dom_contexts=ex.dom_contexts)
 
 
 def extract(doc: Document, config: Config) -> Page:

@@ -22,6 +22,7 @@ import regex
 
 from .records import (BOILERPLATE, COMMENTS, DUPLICATE, FOOTER, METADATA, NAVIGATION, NEWSLETTER, REASONS, RELATED,
                       SIDEBAR, TEMPLATE, Labelling, normalize_ws)
+from .extract import DOM_CONTEXTS
 from .text import page_terms, subject_shares, url_subject
 
 KINDS = ("prose", "headline", "meta", "chrome", "other")
@@ -35,6 +36,17 @@ WINDOWED = ("log_chars", "stop", "prose", "kept", "chrome", "meta", "headline", 
 PAGE = ("n_lines", "mean_log_chars", "kept_share", "prose_share")
 FEATURES = (OWN + tuple(f"reason_{r}" for r in REASONS) + tuple(f"kind_{k}" for k in KINDS)
             + tuple(f"{w}_mean{k}" for k in WINDOWS for w in WINDOWED) + PAGE)
+# The HTML model's further features: what trafilatura, which saw the DOM, kept of each
+# line of the page rendered (the line itself, or a share of its word 3-grams), around it,
+# and of the page.
+DOM_OWN = ("dom_line", "dom_grams")
+DOM_FEATURES = DOM_OWN + tuple(f"{w}_mean{k}" for k in WINDOWS for w in DOM_OWN) + ("dom_share",)
+# And where each line sits in the DOM (newsclean.extract.DOM_CONTEXTS), around it too.
+DOM_WINDOWED = ("link", "heading", "paragraph", "nav", "footer", "aside", "furniture_attr", "article_attr")
+CONTEXT_FEATURES = (tuple(f"in_{c}" for c in DOM_CONTEXTS)
+                    + tuple(f"in_{c}_mean{k}" for k in WINDOWS for c in DOM_WINDOWED))
+HTML_FEATURES = FEATURES + DOM_FEATURES + CONTEXT_FEATURES
+_WORD = regex.compile(r"\w+")
 
 
 @lru_cache(maxsize=1)
@@ -152,6 +164,37 @@ def page_features(page: Labelling, feats: list) -> np.ndarray:
     return np.hstack([own, reasons, kinds, *windows, np.tile(stats, (n, 1))]).astype(np.float32)
 
 
+def dom_features(blocks: list, dom_text: str, contexts: list | None) -> np.ndarray:
+    """One row of DOM_FEATURES + CONTEXT_FEATURES per block: whether trafilatura's text
+    holds the line (1 as one of its lines, 0.5 inside one of its lines: trafilatura joins
+    and splits inline runs otherwise than a naive rendering does), the share of the line's
+    word 3-grams (of its words, for a line of fewer than three) found in it, their
+    neighbourhood means, the share of the page's lines it holds; and ``contexts``, the
+    line's place in the DOM (newsclean.extract.render_text), with neighbourhood means."""
+    n = len(blocks)
+    lines = {normalize_ws(t).casefold() for t in dom_text.split("\n")}
+    joined = normalize_ws(dom_text).casefold()
+    words = _WORD.findall(joined)
+    grams = set(zip(words, words[1:], words[2:]))
+    vocab = set(words)
+    own = np.zeros((n, len(DOM_OWN)), dtype=np.float32)
+    for i, b in enumerate(blocks):
+        k = normalize_ws(b.text).casefold()
+        own[i, 0] = 1.0 if k in lines else 0.5 if len(k) >= 15 and k in joined else 0.0
+        w = _WORD.findall(k)
+        if len(w) >= 3:
+            own[i, 1] = sum(g in grams for g in zip(w, w[1:], w[2:])) / (len(w) - 2)
+        elif w:
+            own[i, 1] = sum(x in vocab for x in w) / len(w)
+    share = float(own[:, 0].mean()) if n else 0.0
+    ctx = np.zeros((n, len(DOM_CONTEXTS)), dtype=np.float32)
+    if contexts and len(contexts) == n:  # one per line of the rendering, which the blocks are
+        ctx[:] = contexts
+    cols = ctx[:, [DOM_CONTEXTS.index(c) for c in DOM_WINDOWED]]
+    return np.hstack([own, *(_window_means(own, k) for k in WINDOWS), np.full((n, 1), share),
+                      ctx, *(_window_means(cols, k) for k in WINDOWS)]).astype(np.float32)
+
+
 # What the model never overrides: a copy of a line kept above, a site's template, a
 # date, byline or the headline lifted into the record (metadata). Inside the rules' body
 # run, a link to another story (the rules saw what the line echoes, or a list of
@@ -216,23 +259,27 @@ def label(segmented: Labelling, labeller: "Labeller", config, feats: list) -> La
     return out
 
 
-def prune(rules: Labelling, probs: np.ndarray, config) -> Labelling:
-    """The HTML path's decoding: what the DOM extractor kept stays, but for the lines the
-    model is confident are not body (P(body) below ``config.html_prune_below``), named by
-    the rules' reason where the rules removed them too, else by where they sit — unless
-    that leaves no more than ``config.html_min_kept`` of the page's characters. Stories
-    are not split here: the extractor chose one article."""
+def choose(rules: Labelling, probs: np.ndarray, held: np.ndarray, config) -> Labelling:
+    """The HTML path's decoding: the lines of the page rendered that the model (their
+    features, trafilatura's choice and their place in the DOM: HTML_FEATURES) gives at
+    least ``config.html_threshold`` are the article, each once; the others are named by
+    the rules' reason where the rules removed them too, else by where they sit. Where the
+    model keeps nothing of a page trafilatura found an article in, the lines trafilatura
+    holds (``held``) stand. One story: the page is one article."""
     out = Labelling.of(rules.page)
     out.title, out.date, out.probs = rules.title, rules.date, probs
-    keep = probs >= config.html_prune_below
-    sizes = np.array([len(b.text) for b in out.blocks], dtype=float)
-    if float((sizes * keep).sum()) <= config.html_min_kept * float(sizes.sum()):
-        return out  # a page the model does not know: the extractor's choice stands
+    keep = probs >= config.html_threshold
+    if not keep.any():
+        keep = held
     kept = np.flatnonzero(keep)
     first, last = (int(kept[0]), int(kept[-1])) if kept.size else (len(keep), -1)
-    for i in np.flatnonzero(~keep):
-        i = int(i)
-        if rules.labels[i] is not None:
+    seen: dict[str, int] = {}  # a line kept once is not kept again (a block printed twice)
+    for i, b in enumerate(out.blocks):
+        if keep[i]:
+            j = seen.setdefault(normalize_ws(b.text).casefold(), i)
+            if j != i:
+                out.labels[i], out.notes[i] = DUPLICATE, {"of": [out.blocks[j].start, out.blocks[j].end]}
+        elif rules.labels[i] is not None:
             out.labels[i], out.notes[i] = rules.labels[i], rules.notes[i]
         else:
             out.labels[i] = NAVIGATION if i < first else SIDEBAR if i > last else BOILERPLATE
@@ -242,23 +289,23 @@ def prune(rules: Labelling, probs: np.ndarray, config) -> Labelling:
 class Labeller:
     """A trained model: ``probabilities(rows)`` → P(body) per line."""
 
-    def __init__(self, model_text: str):
+    def __init__(self, model_text: str, features: tuple[str, ...] = FEATURES):
         import lightgbm
 
         self.booster = lightgbm.Booster(model_str=model_text)
         self.hash = hashlib.sha256(model_text.encode()).hexdigest()[:16]
         names = self.booster.feature_name()
-        if len(names) != len(FEATURES):
+        if len(names) != len(features):
             raise ValueError(f"the labeller model has {len(names)} features, this newsclean computes "
-                             f"{len(FEATURES)}: retrain it (benchmarks/train_cleaner.py)")
+                             f"{len(features)}: retrain it (benchmarks/train_cleaner.py)")
 
     @classmethod
     @lru_cache(maxsize=2)
     def load(cls, kind: str = "text") -> "Labeller":
         """A model shipped in the package: for scraped text (``"text"``), or for the text
         trafilatura extracted from HTML (``"html"``)."""
-        name = {"text": "labeller.txt", "html": "labeller-html.txt"}[kind]
-        return cls(resources.files("newsclean").joinpath("models", name).read_text())
+        name, features = {"text": ("labeller.txt", FEATURES), "html": ("labeller-html.txt", HTML_FEATURES)}[kind]
+        return cls(resources.files("newsclean").joinpath("models", name).read_text(), features)
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         if rows.shape[0] == 0:

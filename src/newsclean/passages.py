@@ -9,7 +9,6 @@ nearly the same (Jaccard of word bigrams ≥ 0.7) with the same first or last wo
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter
 
 import re
 
@@ -49,16 +48,11 @@ def shingles(words: list[str], n: int = 2) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
 
 
-def find_repeats(texts: list[str], eligible: list[bool], rules: Rules, article_text: bool = False) -> dict[int, int]:
-    """Map each later copy to the earliest block it repeats.
-
-    A naive scrape prints hidden copies of whole blocks, so there every later copy counts.
-    In ``article_text`` (what a DOM extractor kept) repeats are the article's own: a
-    paragraph printed three times or more (an interview's question, a list's refrain) is
-    no copy, and one under ``rules.repeat_lone_chars`` counts only inside a repeated block."""
+def find_repeats(texts: list[str], eligible: list[bool], rules: Rules) -> dict[int, int]:
+    """Map each later copy to the earliest block it repeats: a naive scrape prints hidden
+    copies of whole blocks, so every later copy counts."""
     idx = [i for i, t in enumerate(texts) if eligible[i] and len(t) >= rules.repeat_min_chars]
     folded = {i: fold(_cut_mark(texts[i])[0]) for i in idx}
-    recurring = Counter(folded.values())
     seen: dict[str, int] = {}
     # A copy that is not exact keeps its first or its last words (a cut copy, a light
     # edit): those are the keys candidates are looked up by, before any Jaccard is paid.
@@ -66,8 +60,6 @@ def find_repeats(texts: list[str], eligible: list[bool], rules: Rules, article_t
     found: dict[int, int] = {}
     for i in idx:
         key = folded[i]
-        if article_text and recurring[key] >= 3:
-            continue
         first = seen.get(key)
         if first is None:
             words = key.split()
@@ -91,12 +83,4 @@ def find_repeats(texts: list[str], eligible: list[bool], rules: Rules, article_t
                     by_end.setdefault(e, []).append(i)
                 continue
         found[i] = first
-    if not article_text:
-        return found
-    out = {}
-    for pos, i in enumerate(idx):
-        if i in found:
-            in_block = (pos > 0 and idx[pos - 1] in found) or (pos + 1 < len(idx) and idx[pos + 1] in found)
-            if len(texts[i]) >= rules.repeat_lone_chars or in_block:
-                out[i] = found[i]
-    return out
+    return found

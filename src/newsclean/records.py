@@ -88,6 +88,8 @@ class Extracted:
     date: str | None = None
     given: dict = field(default_factory=dict)
     meta: dict | None = None
+    dom_text: str | None = None  # HTML: what trafilatura extracted (Page.dom_text)
+    dom_contexts: list | None = None  # HTML: each line's contexts in the DOM (Page.dom_contexts)
 
 
 class Block(NamedTuple):
@@ -116,6 +118,12 @@ class Page:
     template: frozenset[int] = frozenset()  # block indices that are site template lines
     given: dict = field(default_factory=dict)  # the input's own title, date, lang
     meta: dict | None = None
+    # HTML read through the naive rendering: the text trafilatura extracted from the same
+    # page, the HTML labeller's evidence of which lines a DOM extractor takes for the article,
+    # and for each block what it sits in (newsclean.extract.DOM_CONTEXTS: shares of its
+    # characters in links, headings, navigation…).
+    dom_text: str | None = None
+    dom_contexts: list | None = None
 
 
 @dataclass

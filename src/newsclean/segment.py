@@ -64,7 +64,6 @@ def gap_boundaries(page: Labelling, start: int, end: int, sg: Segmenting) -> lis
     (STRONG when two of these);
     WIDE, a stretch of ``sg.wide_gap`` lines or more (another page's chrome); else NARROW."""
     kinds, blocks = page.kinds, page.blocks
-    extracted = bool(page.source.get("extractor"))
     out = []
     prev_kept = None
     for i in range(start, end):
@@ -79,8 +78,7 @@ def gap_boundaries(page: Labelling, start: int, end: int, sg: Segmenting) -> lis
             # A subhead alone is an article's own section break; another page's story
             # arrives with some chrome of its own (a widget, a caption, a date).
             chrome = sum(1 for j in gap if page.labels[j] is not None or kinds[j] in ("chrome", "meta"))
-            # A naive scrape keeps the other page's chrome; an extractor's text may not.
-            if chrome or (len(gap) >= sg.wide_gap and not extracted):
+            if chrome or len(gap) >= sg.wide_gap:
                 signs = int(dated) + int(twice) + int(dateline)
                 tier = ((STRONG if signs >= 2 else CUE) if heads and signs
                         else WIDE if chrome and len(gap) >= sg.wide_gap else NARROW)

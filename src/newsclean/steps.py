@@ -23,7 +23,7 @@ from .clean import block_features, clean
 from .config import Config
 from .dedup import paragraph_keys, sketch_many
 from .extract import extract_text, to_page
-from .labeller import Labeller, label, page_features, prune
+from .labeller import HTML_FEATURES, Labeller, choose, dom_features, label, page_features
 from .records import ERROR, Document, Extracted, Labelling, Page, Reject, Story
 from .report import EXAMPLES
 from .segment import segment, stories
@@ -60,22 +60,27 @@ class Cut:
 
 def label_page(page: Page, config: Config, labeller=None) -> Labelling:
     """clean → segment → label for one page: every block's verdict. ``labeller``: a
-    trained newsclean.labeller.Labeller (default: the shipped one, when ``config.labeller``)."""
-    if not page.blocks:
-        return Labelling.of(page)
-    # What an extractor that saw the DOM chose is kept, but for the lines its own model is
-    # confident are chrome: the text cleaner's rules on top of it cost recall.
-    dom = bool(page.source.get("extractor")) and not config.html_cleaner
-    if dom and not config.html_labeller:
-        return Labelling.of(page)
+    trained newsclean.labeller.Labeller (default: the shipped one, when ``config.labeller``;
+    for HTML read through its rendering, the shipped HTML one)."""
+    if not page.blocks or (page.source.get("extractor") and page.dom_text is None):
+        return Labelling.of(page)  # nothing, or trafilatura's text as it extracted it (html_labeller off)
+    if page.dom_text is not None:
+        rules, rows = html_rows(page, config)
+        model = labeller if labeller is not None else Labeller.load("html")
+        return choose(rules, model.probabilities(rows), rows[:, HTML_FEATURES.index("dom_line")] > 0, config)
     feats = block_features(page.blocks, config.rules)
     rules = segment(clean(page, config, feats), config)
-    if dom:
-        model = labeller if labeller is not None else Labeller.load("html")
-        return prune(rules, model.probabilities(page_features(rules, feats[1])), config)
     if labeller is None and config.labeller:
         labeller = Labeller.load()
     return label(rules, labeller, config, feats[1]) if labeller is not None else rules
+
+
+def html_rows(page: Page, config: Config) -> tuple[Labelling, np.ndarray]:
+    """A rendered HTML page as the rules and the segmenter label it, and the rows of
+    labeller.HTML_FEATURES the HTML model reads (what train_cleaner trains it on)."""
+    feats = block_features(page.blocks, config.rules)
+    rules = segment(clean(page, config, feats), config)
+    return rules, np.hstack([page_features(rules, feats[1]), dom_features(page.blocks, page.dom_text or "", page.dom_contexts)])
 
 
 def process_page(page: Page, config: Config, sign: bool = True, labeller=None) -> Cut:
