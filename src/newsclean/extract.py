@@ -71,12 +71,9 @@ def _attr_bits(attrs: str) -> int:
     return (1 << 12 if _FURNITURE_ATTR.search(attrs) else 0) | (1 << 13 if _ARTICLE_ATTR.search(attrs) else 0)
 
 
-def _context_bits(el, tag: str) -> int:
-    bits = 1 << _TAG_CONTEXT[tag] if tag in _TAG_CONTEXT else 0
-    cls, ident = el.get("class"), el.get("id")
-    if cls or ident:
-        bits |= _attr_bits(f"{cls or ''} {ident or ''}")
-    return bits
+_TAG_BITS = {tag: 1 << k for tag, k in _TAG_CONTEXT.items()}
+_BREAK = ("\n", 0)
+_NO_SPACE = str.maketrans("", "", " \t\r\f\v\xa0")  # a line's characters are counted without its spaces
 
 
 def render_text(tree) -> tuple[str, list[tuple[float, ...]]]:
@@ -85,26 +82,42 @@ def render_text(tree) -> tuple[str, list[tuple[float, ...]]]:
     (scripts, styles, select options, ``hidden``, ``display: none``) give nothing — and
     for each line the share of its characters in each of DOM_CONTEXTS. On the shared
     sets' HTML the lines are those of their scraped text (line sets 0.99 alike)."""
-    pieces: list[tuple[str, int]] = []  # (text, context bits); "\n" where a block starts or ends
+    pieces: list[tuple[str, int]] = []  # (text, context bits); _BREAK where a block starts or ends
+    emit = pieces.append
     stack = [(tree, False, 0)]
+    push, pop = stack.append, stack.pop
     while stack:  # depth first, in document order
-        el, closing, outer = stack.pop()
-        tag = el.tag if isinstance(el.tag, str) else None  # comments, processing instructions: None
+        el, closing, outer = pop()
+        tag = el.tag
         if closing:
             if tag in _BLOCK_TAGS:
-                pieces.append(("\n", 0))
-        elif not (tag is None or tag in _UNSEEN_TAGS or el.get("hidden") is not None
-                  or ((style := el.get("style")) and _HIDDEN_STYLE.search(style))):
-            bits = outer | _context_bits(el, tag)
-            if tag in _BLOCK_TAGS:
-                pieces.append(("\n", 0))
-            if el.text:
-                pieces.append((el.text, bits))
-            stack.append((el, True, outer))
-            stack.extend((child, False, bits) for child in reversed(el))
-            continue
-        if el.tail:
-            pieces.append((el.tail, outer))
+                emit(_BREAK)
+        elif tag.__class__ is str and tag not in _UNSEEN_TAGS:  # not a comment, not unseen
+            bits = outer | _TAG_BITS.get(tag, 0)
+            keys = el.keys()
+            if keys:  # most elements have no attributes: no lookups for them
+                if "hidden" in keys or ("style" in keys and _HIDDEN_STYLE.search(el.get("style"))):
+                    tail = el.tail
+                    if tail:
+                        emit((tail, outer))
+                    continue
+                if "class" in keys or "id" in keys:
+                    bits |= _attr_bits(f"{el.get('class') or ''} {el.get('id') or ''}")
+            block = tag in _BLOCK_TAGS
+            if block:
+                emit(_BREAK)
+            text = el.text
+            if text:
+                emit((text, bits))
+            if len(el):
+                push((el, True, outer))
+                stack.extend([(child, False, bits) for child in reversed(el)])
+                continue
+            if block:
+                emit(_BREAK)
+        tail = el.tail
+        if tail:
+            emit((tail, outer))
     lines: list[str] = []
     shares: list[tuple[float, ...]] = []
     parts: list[str] = []
@@ -126,13 +139,16 @@ def render_text(tree) -> tuple[str, list[tuple[float, ...]]]:
         chars.clear()
 
     for text, bits in pieces:
+        if "\n" not in text:  # most pieces: a run of text inside one line
+            parts.append(text)
+            chars[bits] = chars.get(bits, 0) + len(text.translate(_NO_SPACE))
+            continue
         for j, part in enumerate(text.split("\n")):
             if j:
                 flush()
             if part:
                 parts.append(part)
-                n = len(part) - sum(map(part.count, " \t\r\f\v\xa0"))
-                chars[bits] = chars.get(bits, 0) + n
+                chars[bits] = chars.get(bits, 0) + len(part.translate(_NO_SPACE))
     flush()
     return "\n".join(lines), shares
 
@@ -163,13 +179,13 @@ def html_to_text(html: str, url: str | None, config: Config) -> tuple[str, tuple
         return "", rendered, None, None, url
     text = (doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)).get("text") or ""
     try:
-        title, date, url = title_date_url(tree, url)
+        title, date, url = title_date_url(tree, url, config.html_date_in_text)
     except (ValueError, TypeError):  # what trafilatura's own metadata pass gives up on: the text stands
         title = date = None
     return text, rendered, title or None, (date[:10] if date else None), url or None
 
 
-def title_date_url(tree, url: str | None) -> tuple[str | None, str | None, str | None]:
+def title_date_url(tree, url: str | None, in_text: bool = True) -> tuple[str | None, str | None, str | None]:
     """The title, date and URL trafilatura's metadata pass finds (its own functions, in its
     order, trimmed as it trims them) without the rest of that pass: author, categories,
     tags, licence and site name were a sixth of the HTML path's time and are not used."""
@@ -177,7 +193,7 @@ def title_date_url(tree, url: str | None) -> tuple[str | None, str | None, str |
 
     from htmldate import find_date
     from trafilatura.metadata import examine_meta, extract_meta_json, extract_title, extract_url
-    from trafilatura.settings import DEFAULT_CONFIG, set_date_params
+    from trafilatura.settings import set_date_params
     from trafilatura.utils import line_processing
 
     def trim(value):
@@ -192,7 +208,7 @@ def title_date_url(tree, url: str | None) -> tuple[str | None, str | None, str |
         pass
     title = meta.title or extract_title(tree)
     page_url = meta.url or extract_url(tree, url)
-    date = find_date(tree, url=page_url, **set_date_params(DEFAULT_CONFIG.getboolean("DEFAULT", "EXTENSIVE_DATE_SEARCH")))
+    date = find_date(tree, url=page_url, **set_date_params(in_text))
     return trim(title), trim(date), trim(page_url) or url
 
 
