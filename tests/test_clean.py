@@ -222,3 +222,14 @@ def test_the_lexicon_reads_a_caption_a_share_bar_and_a_prefix_whatever_their_cas
     assert chrome_reason("SHARE ON FACEBOOK", 3) == "share"
     assert chrome_reason("Read More: the council's next move", 6) == "related"
     assert chrome_reason("The council met on Tuesday to discuss the harbour.", 9) is None
+
+
+def test_an_html_page_without_a_date_in_its_markup_is_dated_by_its_date_line():
+    from newsclean.steps import process_page
+
+    html = ("<html><body><h1>Council approves harbour plan</h1><p>Published 3 May 2021</p>"
+            + "".join(f"<p>The council approved the harbour plan on day {i} after a long debate, officials said, "
+                      "and residents will be consulted again in spring.</p>" for i in range(6)) + "</body></html>")
+    cut = process_page(extract(Document("h", html, "html", {"path": "h.html"}), Config()), Config(), sign=False)
+    assert [(s.title, s.date) for s in cut.stories] == [("Council approves harbour plan", "2021-05-03")]
+    assert all(not t.startswith("Published") for s in cut.stories for t in s.text.split("\n\n"))

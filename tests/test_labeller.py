@@ -154,6 +154,8 @@ def test_choose_keeps_a_line_printed_twice_once_and_trafilaturas_lines_where_it_
     rules = _page([None, None, None, None])
     held = np.array([False, True, True, False])
     assert choose(rules, np.full(4, 0.1), held, Config()).labels == ["navigation", None, None, "sidebar"]
+    dated = _page([None, "metadata", None, None])  # a date line the rules named: out, however sure the model
+    assert choose(dated, np.full(4, 0.9), held, Config()).labels == [None, "metadata", None, None]
 
 
 def test_char_counts_match_the_unicode_classes_in_and_beyond_the_table():
