@@ -50,9 +50,10 @@ def trafilatura_version() -> str:
 # class or id names page furniture, or the article.
 DOM_CONTEXTS = ("link", "heading", "list", "paragraph", "cell", "caption", "quote", "nav", "header", "footer",
                 "aside", "form", "furniture_attr", "article_attr")
-_TAG_CONTEXT = {"a": 0, "h1": 1, "h2": 1, "h3": 1, "h4": 1, "h5": 1, "h6": 1, "li": 2, "dd": 2, "dt": 2, "p": 3,
-                "td": 4, "th": 4, "figcaption": 5, "figure": 5, "blockquote": 6, "nav": 7, "header": 8,
-                "footer": 9, "aside": 10, "form": 11, "button": 11, "label": 11}
+_TAG_CONTEXT = {"a": "link", "h1": "heading", "h2": "heading", "h3": "heading", "h4": "heading", "h5": "heading",
+                "h6": "heading", "li": "list", "dd": "list", "dt": "list", "p": "paragraph", "td": "cell", "th": "cell",
+                "figcaption": "caption", "figure": "caption", "blockquote": "quote", "nav": "nav", "header": "header",
+                "footer": "footer", "aside": "aside", "form": "form", "button": "form", "label": "form"}
 # General web-page vocabulary of class and id names (English is the language of markup).
 _FURNITURE_ATTR = re.compile(r"nav|menu|foot|sidebar|share|social|comment|related|recommend|promo|advert|\bads?\b"
                              r"|newsletter|subscri|cookie|breadcrumb|caption|credit|author|byline|widget|banner"
@@ -68,10 +69,11 @@ def _bit_list(bits: int) -> tuple[int, ...]:
 @lru_cache(maxsize=65536)
 def _attr_bits(attrs: str) -> int:
     """Context bits of a class and id string (pages repeat their class names)."""
-    return (1 << 12 if _FURNITURE_ATTR.search(attrs) else 0) | (1 << 13 if _ARTICLE_ATTR.search(attrs) else 0)
+    return ((1 << DOM_CONTEXTS.index("furniture_attr") if _FURNITURE_ATTR.search(attrs) else 0)
+            | (1 << DOM_CONTEXTS.index("article_attr") if _ARTICLE_ATTR.search(attrs) else 0))
 
 
-_TAG_BITS = {tag: 1 << k for tag, k in _TAG_CONTEXT.items()}
+_TAG_BITS = {tag: 1 << DOM_CONTEXTS.index(context) for tag, context in _TAG_CONTEXT.items()}
 _BREAK = ("\n", 0)
 _NO_SPACE = str.maketrans("", "", " \t\r\f\v\xa0")  # a line's characters are counted without its spaces
 
@@ -213,8 +215,8 @@ def title_date_url(tree, url: str | None, in_text: bool = True) -> tuple[str | N
 
 
 def extract_text(doc: Document, config: Config) -> Extracted:
-    """The page text a document's spans will point into: HTML through trafilatura, plain
-    text as decoded."""
+    """The page text a document's spans will point into: HTML rendered (trafilatura's text
+    beside it), or trafilatura's text with ``html_labeller`` off; plain text as decoded."""
     if doc.fmt == "html":
         chosen, (rendered, contexts), title, date, url = html_to_text(doc.content, doc.url, config)
         source = dict(doc.source, extractor="trafilatura", extractor_version=trafilatura_version())

@@ -305,8 +305,8 @@ class Labeller:
     @classmethod
     @lru_cache(maxsize=2)
     def load(cls, kind: str = "text") -> "Labeller":
-        """A model shipped in the package: for scraped text (``"text"``), or for the text
-        trafilatura extracted from HTML (``"html"``)."""
+        """A model shipped in the package: for scraped text (``"text"``), or for HTML read
+        through its rendering and trafilatura (``"html"``, over HTML_FEATURES)."""
         name, features = {"text": ("labeller.txt", FEATURES), "html": ("labeller-html.txt", HTML_FEATURES)}[kind]
         return cls(resources.files("newsclean").joinpath("models", name).read_text(), features)
 
