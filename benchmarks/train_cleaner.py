@@ -37,16 +37,18 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT / "src"))
 
 from newsclean import Config, DedupConfig  # noqa: E402
-from newsclean.clean import block_features  # noqa: E402
+from newsclean.clean import block_features, clean  # noqa: E402
 from newsclean.extract import extract_text, split_blocks, to_page  # noqa: E402
-from newsclean.labeller import FEATURES, HTML_FEATURES, Labeller, page_features  # noqa: E402
-from newsclean.pipeline import label_page, process_page  # noqa: E402
+from newsclean.labeller import FEATURES, HTML_FEATURES, Labeller, label, page_features  # noqa: E402
+from newsclean.segment import BOUNDARY_FEATURES, boundary_rows  # noqa: E402
+from newsclean.pipeline import process_page  # noqa: E402
 from newsclean.steps import html_rows as steps_html_rows  # noqa: E402
 from newsclean.records import Document, Page  # noqa: E402
 
 TOKEN = re.compile(r"\w+")
 MODEL = ROOT / "src" / "newsclean" / "models" / "labeller.txt"
 HTML_MODEL = ROOT / "src" / "newsclean" / "models" / "labeller-html.txt"
+BOUNDARY_MODEL = ROOT / "src" / "newsclean" / "models" / "boundary.txt"
 PARAMS = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 63, "min_data_in_leaf": 40,
           "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
           "verbose": -1, "seed": 1, "deterministic": True, "num_threads": 2}
@@ -55,6 +57,12 @@ TEXT_PARAMS: dict = {}
 # of at least 100 lines (out of fold 0.9649 / 0.9455 / 0.9373 against 0.9624 / 0.9453 / 0.9364 with 40).
 HTML_PARAMS = {"min_data_in_leaf": 100}
 HTML_ROUNDS = 200
+# Boundaries: a few positives a page with an appended story among ~120 candidates a page,
+# weighed 3 to 1, in small trees (out of fold, at Config.segmenting.boundary_threshold 0.5,
+# eval-wide split recall / precision 0.850 / 0.958 against 0.784 / 0.973 unweighted with
+# 31 leaves; 7 leaves or half the features a tree: within 0.01 of it).
+BOUNDARY_PARAMS = {"num_leaves": 15, "min_data_in_leaf": 50, "scale_pos_weight": 3.0}
+BOUNDARY_ROUNDS = 300
 ROUNDS = 200  # as good out of fold as 400 (eval 0.935, eval-wide 0.919, snippets 0.882), predicted in 2/5 of the time
 
 
@@ -114,10 +122,12 @@ def snippet_labels(blocks, gold) -> np.ndarray:
 
 
 def load_sets():
+    """(set, [(page, gold)], kind of gold): the natural and the changed pages of eval/ and
+    eval-wide/ (full gold: each story's text), the pages of eval-snippets/."""
     sets = []
     for name, pages, gold in (("eval", SHARED / "eval/pages.jsonl", SHARED / "eval/pages.gold.jsonl"),
                               ("wide", SHARED / "eval-wide/pages.jsonl.gz", SHARED / "eval-wide/pages.gold.jsonl.gz")):
-        g = {x["id"]: x for x in read(gold) if x["kind"] == "natural"}
+        g = {x["id"]: x for x in read(gold)}
         sets.append((name, [(p, g[p["id"]]) for p in read(pages) if p["id"] in g], "full"))
     g = {x["id"]: x for x in read(SHARED / "eval-snippets/snippets.gold.jsonl")}
     sets.append(("snippets", [(p, g[p["id"]]) for p in read(SHARED / "eval-snippets/snippets.jsonl.gz")
@@ -126,27 +136,56 @@ def load_sets():
 
 
 def prepare(doc, gold, kind, config):
-    """The rules' and the segmenter's labels, the features the labeller sees (what it
-    sees at run time: after them, before any model), and the gold labels of one page."""
+    """The features the labeller sees (what it sees at run time: after the rules, before
+    any model) and the gold labels of one page: 1 for a line of any of its stories (the
+    labeller keeps body; the segmenter then cuts it into stories)."""
     text = doc["text"]
     page = Page(doc["id"], text, {"path": "train"}, doc.get("url"), None, split_blocks(text))
-    labelled = label_page(page, dataclasses.replace(config, labeller=False))
-    _, feats, _ = block_features(page.blocks, config.rules)
-    x = page_features(labelled, feats)
-    y = full_labels(page.blocks, gold["stories"][0]) if kind == "full" else snippet_labels(page.blocks, gold)
+    feats = block_features(page.blocks, config.rules)
+    x = page_features(clean(page, config, feats), feats[1])
+    if kind == "full":
+        y = np.max([full_labels(page.blocks, s) for s in gold["stories"]], axis=0) if page.blocks else np.zeros(0, np.int8)
+    else:
+        y = snippet_labels(page.blocks, gold)
     return page, x, y
 
 
+def boundary_labels(blocks, gold, cands) -> np.ndarray:
+    """1 for a candidate where cutting starts the appended story well: below the last line
+    of the page's own story and at most at the appended story's first line of eight words
+    or more (what lies between is the other page's chrome); 0 elsewhere and on pages
+    with one story."""
+    y = np.zeros(len(cands), dtype=np.int8)
+    if len(gold["stories"]) < 2 or not len(cands):
+        return y
+    own, other = full_labels(blocks, gold["stories"][0]), full_labels(blocks, gold["stories"][1])
+    first = np.flatnonzero((other == 1) & (own == 0))
+    if not first.size:
+        return y
+    long = [k for k in first if len(blocks[k].text.split()) >= 8]
+    hi = long[0] if long else first[0]
+    lo = max((k for k in np.flatnonzero(own) if k < first[0]), default=-1)
+    y[(cands > lo) & (cands <= hi)] = 1
+    if not y.any():
+        after = np.flatnonzero(cands >= first[0])
+        if after.size:
+            y[after[0]] = 1
+    return y
+
+
+def page_stories(page, config, labeller, boundary=None) -> dict[int, str]:
+    """The stories' texts as newsclean writes them (the real clean → label → segment path),
+    by story index."""
+    cut = process_page(page, config, sign=False, labeller=labeller, boundary=boundary)
+    return {s.index: s.text for s in cut.stories}
+
+
 def page_story0(page, config, labeller) -> str:
-    """Story 0's text as newsclean writes it (the real clean → segment → label path)."""
-    cut = process_page(page, config, sign=False, labeller=labeller)
-    return next((s.text for s in cut.stories if s.index == 0), "")
+    return page_stories(page, config, labeller).get(0, "")
 
 
-def story0(doc, config, labeller) -> str:
-    text = doc["text"]
-    return page_story0(Page(doc["id"], text, {"path": "train"}, doc.get("url"), None, split_blocks(text)),
-                       config, labeller)
+def doc_page(doc):
+    return Page(doc["id"], doc["text"], {"path": "train"}, doc.get("url"), None, split_blocks(doc["text"]))
 
 
 def score(texts, golds, kind):
@@ -168,6 +207,29 @@ def score(texts, golds, kind):
             fp += " ".join(s.split()).lower() in t
     p, r = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
     return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def split_figures(outs, golds):
+    """As score_pages.py: story 0's F1 on natural and on changed pages, and the appended
+    stories split off (recall: of the pages with one, those whose split-off story matches
+    it at F1 >= 0.5; precision: of the split-off stories, those that match)."""
+    def f1(text, gold):
+        pt, gt = tokens(text), tokens(gold)
+        tp = sum((Counter(pt) & Counter(gt)).values())
+        p, r = (tp / len(pt) if pt else 0.0), (tp / len(gt) if gt else 0.0)
+        return 2 * p * r / (p + r) if p + r else (1.0 if not gt and not pt else 0.0)
+
+    nat, chg, hit, total, ok, extra = [], [], 0, 0, 0, 0
+    for out, gold in zip(outs, golds):
+        (nat if gold["kind"] == "natural" else chg).append(f1(out.get(0, ""), gold["stories"][0]))
+        extras = [t for k, t in out.items() if k >= 1]
+        if len(gold["stories"]) > 1:
+            total += 1
+            hit += any(f1(t, gold["stories"][1]) >= 0.5 for t in extras)
+        extra += len(extras)
+        ok += sum(len(gold["stories"]) > 1 and f1(t, gold["stories"][1]) >= 0.5 for t in extras)
+    return (f"natural {np.mean(nat):.4f} changed {np.mean(chg):.4f} | split recall {hit}/{total} = "
+            f"{hit / max(total, 1):.3f}, precision {ok}/{extra} = {ok / max(extra, 1):.3f}")
 
 
 def weights(x, y):
@@ -207,6 +269,75 @@ def cross_validate(rows, folds: int, base, model_text, params: dict, rounds: int
             texts_model[i] = model_text(rows[i], labeller)
         print(f"fold {k}: {len(tr)} pages to train, {len(te)} to score", file=sys.stderr)
     return texts_base, texts_model
+
+
+def boundary_data(row, config, labeller):
+    """A page's candidate boundaries as the segmenter sees them after ``labeller``, their
+    rows of BOUNDARY_FEATURES and their gold labels."""
+    page = row[2]
+    if not page.blocks:
+        return np.zeros((0, len(BOUNDARY_FEATURES)), np.float32), np.zeros(0, np.int8)
+    feats = block_features(page.blocks, config.rules)
+    labelled = label(clean(page, config, feats), labeller, config, feats[1])
+    cands, x = boundary_rows(labelled, feats[1])
+    return x, boundary_labels(page.blocks, row[5], cands)
+
+
+def cross_validate_text(rows, folds: int, config):
+    """Out of fold, by site: the labeller trained on the other folds' pages; the boundary
+    model on the other folds' candidates, each page's candidates as the labeller that had
+    not seen its site left them. Returns each page's stories (rules alone; labeller and
+    boundaries), every page's candidate rows (to train the shipped boundary model on)."""
+    fold_of = {h: int(hashlib.sha256(h.encode()).hexdigest(), 16) % folds for h in {r[6] for r in rows}}
+    rules_cfg = dataclasses.replace(config, labeller=False)
+    base = {i: page_stories(r[2], rules_cfg, None) for i, r in enumerate(rows)}
+    labellers, bdata = {}, {}
+    for k in range(folds):
+        tr = [i for i, r in enumerate(rows) if fold_of[r[6]] != k]
+        x = np.vstack([rows[i][3] for i in tr])
+        y = np.concatenate([rows[i][4] for i in tr])
+        w = np.concatenate([weights(rows[i][3], rows[i][4]) for i in tr])
+        labellers[k] = Labeller(train(x, y, rounds=ROUNDS, w=w, **TEXT_PARAMS).model_to_string())
+        for i, r in enumerate(rows):
+            if fold_of[r[6]] == k and r[1] == "full":
+                bdata[i] = boundary_data(r, config, labellers[k])
+        print(f"fold {k}: labeller trained on {len(tr)} pages", file=sys.stderr)
+    model = {}
+    for k in range(folds):
+        tr = [i for i in bdata if fold_of[rows[i][6]] != k]
+        boundary = Labeller(train_boundary([bdata[i] for i in tr]).model_to_string(), BOUNDARY_FEATURES)
+        for i, r in enumerate(rows):
+            if fold_of[r[6]] == k:
+                model[i] = page_stories(r[2], config, labellers[k], boundary)
+        print(f"fold {k}: boundaries trained on {len(tr)} pages", file=sys.stderr)
+    return base, model, [bdata[i] for i in sorted(bdata)]
+
+
+def train_boundary(data, rounds=None, **params):
+    """The boundary model over candidate rows [(x, y)] (BOUNDARY_PARAMS, BOUNDARY_ROUNDS,
+    unless given)."""
+    import lightgbm
+
+    x = np.vstack([d[0] for d in data])
+    y = np.concatenate([d[1] for d in data])
+    ds = lightgbm.Dataset(x, y, feature_name=list(BOUNDARY_FEATURES))
+    return lightgbm.train({**PARAMS, **BOUNDARY_PARAMS, **params}, ds, rounds or BOUNDARY_ROUNDS)
+
+
+def report_text(rows, base, model) -> None:
+    for name in ("eval", "wide", "snippets"):
+        idx = [i for i, r in enumerate(rows) if r[0] == name]
+        if not idx:
+            continue
+        kind = rows[idx[0]][1]
+        nat = [i for i in idx if kind != "full" or rows[i][5]["kind"] == "natural"]
+        golds = [rows[i][5] for i in nat]
+        print(f"{name:9s} out of fold, text path: rules {score([base[i].get(0, '') for i in nat], golds, kind):.4f}"
+              f" | rules + labeller {score([model[i].get(0, '') for i in nat], golds, kind):.4f}")
+        if kind == "full":
+            golds = [rows[i][5] for i in idx]
+            print(f"{name:9s}   rules alone:            {split_figures([base[i] for i in idx], golds)}")
+            print(f"{name:9s}   labeller + boundaries:  {split_figures([model[i] for i in idx], golds)}")
 
 
 def report(rows, texts_base, texts_model, path: str, base_name: str, model_name: str) -> None:
@@ -293,17 +424,17 @@ def main():
         t = time.time()
         rows = cached(a.cache, lambda: text_rows(config))
         print(f"features of {len(rows)} pages in {time.time() - t:.0f}s", file=sys.stderr)
-        rules_cfg = dataclasses.replace(config, labeller=False)
-        base, model = cross_validate(rows, a.folds, lambda r: story0(r[7], rules_cfg, None),
-                                     lambda r, lab: story0(r[7], config, lab), TEXT_PARAMS, ROUNDS)
+        base, model, bdata = cross_validate_text(rows, a.folds, config)
         if a.dump:
             with open(a.dump, "w", encoding="utf-8") as f:
                 for i, r in enumerate(rows):
                     f.write(json.dumps({"set": r[0], "id": r[7]["id"], "url": r[7].get("url"), "rules": base[i],
                                         "model": model[i]}) + "\n")
-        report(rows, base, model, "text path", "rules", "rules + labeller")
+        report_text(rows, base, model)
         if not a.no_write:
             write_model(rows, MODEL, TEXT_PARAMS, ROUNDS)
+            BOUNDARY_MODEL.write_text(train_boundary(bdata).model_to_string())
+            print(f"wrote {BOUNDARY_MODEL} ({BOUNDARY_MODEL.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
     if a.only != "text":
         t = time.time()
         rows = cached(a.cache and a.cache + ".html", lambda: html_rows(config))

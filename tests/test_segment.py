@@ -16,6 +16,13 @@ VOLCANO = [
 ]
 
 
+def clean_text_rules(text, **kw):
+    """The rules alone (labeller off): their segmenter, with its cues (a comments button,
+    a table's headline and the URL, another language), which the learned boundaries of the
+    default path weigh as features instead of obeying."""
+    return clean_text(text, config=Config(labeller=False), **kw)
+
+
 def page(*parts):
     return "\n\n".join(parts)
 
@@ -91,10 +98,10 @@ def test_story_after_a_results_list_is_split_at_its_headline():
 def test_story_after_a_comments_button_is_split_but_a_comment_thread_is_not():
     head = ("Menu", "Harbour expansion approved", "Published March 3, 2021", *HARBOUR)
     volcano = [*VOLCANO, "Flights at the international airport continued as normal, the airport operator said on its website."]
-    button = clean_text(page(*head, "View Comments", "Print", "Email", "Volcano erupts on peninsula", *volcano))
+    button = clean_text_rules(page(*head, "View Comments", "Print", "Email", "Volcano erupts on peninsula", *volcano))
     assert [r["story"] for r in button] == [0, 1] and button[1]["text"].split("\n\n") == volcano
     thread = [x for n, p in enumerate(volcano) for x in (f"reader{n}", "2 days ago at 07:5{n} am", p)]
-    comments = clean_text(page(*head, "[ 12 comments ]", "Top Rated Comments", *thread))
+    comments = clean_text_rules(page(*head, "[ 12 comments ]", "Top Rated Comments", *thread))
     assert len(comments) == 1 and comments[0]["text"].split("\n\n") == HARBOUR
 
 
@@ -108,12 +115,12 @@ def test_page_story_under_its_headline_is_kept_when_denser_prose_below_is_anothe
     text = page("Menu", "League table: Harbour Rovers lead", "Published March 3, 2021", *TABLE,
                 "Volcano erupts on peninsula", "Updated 4 March 2021", *VOLCANO, "© 2021 Herald.")
     url = "https://herald.example/sport/league-table-harbour-rovers-lead/"
-    recs = clean_text(text, url=url)
+    recs = clean_text_rules(text, url=url)
     assert [r["story"] for r in recs] == [0, 1]
     assert recs[0]["title"] == "League table: Harbour Rovers lead" and recs[0]["text"].split("\n\n") == TABLE
     assert recs[1]["title"] == "Volcano erupts on peninsula" and recs[1]["text"].split("\n\n") == VOLCANO
     # Without a URL to say whose headline is whose, the densest prose stays the body.
-    assert clean_text(text)[0]["text"].split("\n\n") == VOLCANO
+    assert clean_text_rules(text)[0]["text"].split("\n\n") == VOLCANO
 
 
 GERMAN = [
@@ -124,10 +131,10 @@ GERMAN = [
 
 def test_story_in_another_language_after_the_body_is_split_but_a_quotation_is_not():
     head = ("Harbour expansion approved", "Published March 3, 2021", *HARBOUR)
-    recs = clean_text(page(*head, "Share", "Vulkan", *GERMAN, "© 2021 Herald."))
+    recs = clean_text_rules(page(*head, "Share", "Vulkan", *GERMAN, "© 2021 Herald."))
     assert [r["story"] for r in recs] == [0, 1] and recs[1]["text"].split("\n\n")[-2:] == GERMAN
     # One paragraph quoted in another language, the story going on after it, stays.
-    quoted = clean_text(page(*head[:4], "Share", GERMAN[0], "Share", *HARBOUR[2:], "© 2021 Herald."))
+    quoted = clean_text_rules(page(*head[:4], "Share", GERMAN[0], "Share", *HARBOUR[2:], "© 2021 Herald."))
     assert len(quoted) == 1 and GERMAN[0] in quoted[0]["text"]
 
 
@@ -140,10 +147,10 @@ def test_prose_in_another_language_below_the_body_is_a_story_of_its_own():
             "the dispute, and they expect that the first of the new ships will be able to dock at the harbour next year."]
     head = ("Harbour expansion approved", "Published March 3, 2021", *HARBOUR, *more, "Share on Twitter",
             "Share on Facebook")
-    recs = clean_text(page(*head, "Hafen", "Ausbau beschlossen", "Kurz gesagt:", german, "© 2021 Herald."))
+    recs = clean_text_rules(page(*head, "Hafen", "Ausbau beschlossen", "Kurz gesagt:", german, "© 2021 Herald."))
     assert [r["story"] for r in recs] == [0, 1] and recs[1]["text"].endswith(german)
     # A short line in another language under the body (a motto, a credit) is no story.
-    short = clean_text(page(*head, "Hafen", "Ausbau beschlossen", "Kurz gesagt:", GERMAN[0], "© 2021 Herald."))
+    short = clean_text_rules(page(*head, "Hafen", "Ausbau beschlossen", "Kurz gesagt:", GERMAN[0], "© 2021 Herald."))
     assert [r["story"] for r in short] == [0] and short[0]["text"].split("\n\n") == HARBOUR + more
 
 
@@ -164,3 +171,72 @@ def test_stages_return_new_labellings_and_leave_theirs_alone():
     (only,) = stories(segmented, config)
     assert {"appended-story"} <= {r["reason"] for r in only.removed}
     assert (segmented.labels, segmented.story) == after_segment  # dropping is the cut's, not the segmenter's
+
+
+def _labelled(text, url=None):
+    from newsclean.clean import block_features, clean
+    from newsclean.extract import split_blocks
+    from newsclean.labeller import Labeller, label
+    from newsclean.records import Page
+
+    config = Config()
+    pg = Page("p", text, {"path": "p"}, url, None, split_blocks(text))
+    feats = block_features(pg.blocks, config.rules)
+    return label(clean(pg, config, feats), Labeller.load(), config, feats[1]), feats[1]
+
+
+def test_boundary_candidates_are_kept_lines_with_a_story_either_side_one_named_row_each():
+    import numpy as np
+
+    from newsclean.segment import BOUNDARY_FEATURES, boundary_rows
+
+    lab, feats = _labelled(two_stories())
+    cands, rows = boundary_rows(lab, feats, min_prose=2)
+    assert rows.shape == (len(cands), len(BOUNDARY_FEATURES)) and np.isfinite(rows).all()
+    kept = [i for i, x in enumerate(lab.labels) if x is None]
+    assert set(cands.tolist()) <= set(kept) and len(cands) >= 1
+    prose = [i for i in kept if lab.kinds[i] == "prose"]
+    assert all(sum(p < c for p in prose) >= 2 and sum(p >= c for p in prose) >= 2 for c in cands)
+    # the vocabulary on either side shares least where the volcano story begins (its headline)
+    cos = rows[:, BOUNDARY_FEATURES.index("cos_all")]
+    assert lab.blocks[int(cands[int(np.argmin(cos))])].text == "Volcano erupts on peninsula"
+    assert len(boundary_rows(lab, feats, min_prose=50)[0]) == 0  # no story that long on either side
+
+
+def test_a_tiny_boundary_model_trained_on_fixture_pages_finds_the_seam():
+    import sys
+
+    import numpy as np
+
+    from newsclean.labeller import Labeller
+    from newsclean.segment import BOUNDARY_FEATURES, boundary_rows
+
+    from .conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import train_cleaner
+
+    data = []
+    for k in range(6):  # the two stories in turns, each page cut at its own seam
+        a, b = (HARBOUR, VOLCANO) if k % 2 else (VOLCANO, HARBOUR)
+        text = page("Menu", "Headline one", *a[k % 2:], "Share", "Headline two", *b[: 4 - k % 2], "© Herald")
+        lab, feats = _labelled(text)
+        cands, x = boundary_rows(lab, feats)
+        gold = {"stories": ["\n".join(a[k % 2:]), "\n".join(b[: 4 - k % 2])], "kind": "append"}
+        data.append((x, train_cleaner.boundary_labels(lab.blocks, gold, cands)))
+    assert sum(int(y.sum()) for _, y in data) >= 6
+    model = Labeller(train_cleaner.train_boundary(data, rounds=30, min_data_in_leaf=3).model_to_string(),
+                     BOUNDARY_FEATURES)
+    x, y = data[0]
+    p = model.probabilities(x)
+    assert y[int(np.argmax(p))] == 1
+
+
+def test_the_shipped_boundary_model_loads_and_a_page_without_a_seam_stays_whole():
+    from newsclean.labeller import Labeller
+
+    model = Labeller.load("boundary")
+    assert model.booster.num_trees() > 10
+    recs = clean_text(page("Harbour expansion approved", "Published March 3, 2021", *HARBOUR, "Share",
+                           *[p.replace("harbour", "port") for p in HARBOUR], "© 2021 Herald."))
+    assert len(recs) == 1

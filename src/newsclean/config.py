@@ -149,6 +149,19 @@ class Segmenting:
     # story_head lines.
     story_prose_share: float = 0.5
     story_head: int = 8
+    # With the learned labeller, the boundaries are learned too (models/boundary.txt, over
+    # segment.BOUNDARY_FEATURES; the tiers above are then the rules-alone segmenter's): a
+    # page is cut where the model gives a candidate at least boundary_threshold (set out of
+    # fold, folds by site, on the changed pages of eval/ and eval-wide/; see README), into
+    # at most max_stories stories (the model is trained and measured on the first cut of
+    # a page; a second cut below it would be one it never saw).
+    boundary_threshold: float = 0.5
+    max_stories: int = 2
+    # Where the model cuts nowhere, a strong seam of the rules' segmenter (a headline with
+    # two of: a date line, its own copy, a dateline) stands: out of fold it adds 4 of
+    # eval-wide's 513 appended stories and 9 false cuts (precision -0.018), on eval/ none
+    # of either; it keeps the story two seeds' pages carry on the same subject as theirs.
+    rules_strong_seams: bool = True
 
     def limits(self, tier: str) -> tuple[int, float]:
         return getattr(self, tier)

@@ -5,9 +5,9 @@ that turns them into the probability that a line belongs to the page's body.
 The model is LightGBM's, in its own text format (no pickle), trained by
 ``benchmarks/train_cleaner.py`` with folds grouped by site and shipped in the package
 (``models/labeller.txt``; ``Labeller.load()``). ``label`` runs after the rules
-(newsclean.clean) and the segmenter, and ``relabel`` is its decoding step: the lines of
-the page's own story the model gives at least ``labeller_threshold`` are body, the others
-not — unless the model keeps less than ``labeller_min_agreement`` of what the rules keep,
+(newsclean.clean) and before the segmenter, which cuts what it keeps into stories; its
+decoding step ``relabel``: the lines the model gives at least ``labeller_threshold`` are
+body (of one story or another), the others not — unless the model keeps less than ``labeller_min_agreement`` of what the rules keep,
 where the page is one the model does not know and the rules stand.
 """
 from __future__ import annotations
@@ -237,8 +237,8 @@ def relabel(page: Labelling, probs: np.ndarray, config) -> dict[int, str | None]
 
 
 def label(segmented: Labelling, labeller: "Labeller", config, feats: list) -> Labelling:
-    """The learned step of cleaning, after the rules and the segmenter: the model's
-    verdict on every line of the page's own story. ``feats``: the blocks' own features
+    """The learned step of cleaning, after the rules: the model's verdict on every line
+    (of story 0, where the page was split already). ``feats``: the blocks' own features
     (newsclean.clean.block_features, as the rules saw them)."""
     out = segmented.evolve()
     if not out.blocks:
@@ -305,9 +305,13 @@ class Labeller:
     @classmethod
     @lru_cache(maxsize=2)
     def load(cls, kind: str = "text") -> "Labeller":
-        """A model shipped in the package: for scraped text (``"text"``), or for HTML read
-        through its rendering and trafilatura (``"html"``, over HTML_FEATURES)."""
-        name, features = {"text": ("labeller.txt", FEATURES), "html": ("labeller-html.txt", HTML_FEATURES)}[kind]
+        """A model shipped in the package: for scraped text (``"text"``), for HTML read
+        through its rendering and trafilatura (``"html"``, over HTML_FEATURES), or for
+        the boundaries between stories (``"boundary"``, over segment.BOUNDARY_FEATURES)."""
+        from .segment import BOUNDARY_FEATURES
+
+        name, features = {"text": ("labeller.txt", FEATURES), "html": ("labeller-html.txt", HTML_FEATURES),
+                          "boundary": ("boundary.txt", BOUNDARY_FEATURES)}[kind]
         return cls(resources.files("newsclean").joinpath("models", name).read_text(), features)
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:

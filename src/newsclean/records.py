@@ -150,6 +150,7 @@ class Labelling:
     title: str | None = None
     date: str | None = None
     probs: Any = None  # the labeller's P(body) per block, when it ran (for explain)
+    seams: dict[int, str] = field(default_factory=dict)  # block → cue tier, where the rules' segmenter split
 
     def __post_init__(self) -> None:
         n = len(self.page.blocks)
@@ -168,7 +169,8 @@ class Labelling:
     def evolve(self) -> "Labelling":
         """A copy a later stage may change without touching this one."""
         return replace(self, labels=list(self.labels), notes=list(self.notes), story=list(self.story),
-                       story_meta=dict(self.story_meta), runs=list(self.runs), kinds=list(self.kinds))
+                       story_meta=dict(self.story_meta), runs=list(self.runs), kinds=list(self.kinds),
+                       seams=dict(self.seams))
 
     # The page's own facts, read through: stage code reads ``lab.blocks`` as it reads labels.
     @property

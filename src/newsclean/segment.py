@@ -18,7 +18,7 @@ import numpy as np
 from .language import LANGUAGES, foreign, language_code, language_table, top_language
 from .config import Config, Segmenting
 from .records import APPENDED, DUPLICATE, METADATA, RELATED, Labelling, Story, normalize_ws
-from .text import DATELINE_RE, page_terms, subject_said, url_subject
+from .text import DATELINE_RE, page_terms, subject_said, subject_shares, url_subject
 
 # How much a place looks like a seam between two pages (the limits of each tier are
 # Config.segmenting's).
@@ -219,11 +219,12 @@ def segment(cleaned: Labelling, config: Config) -> Labelling:
             if score is None and plainly_other(page, before, after, b, end, cue, b in runs, langs, config):
                 score = sg.limits(cue)[1]  # accepted, after any candidate the vocabulary itself tells apart
             if score is not None and (best is None or score < best[0]):
-                best = (score, b, end)
+                best = (score, b, end, cue)
         if best is None:
             break
-        _, b, end = best
+        _, b, end, cue = best
         taken.add(b)
+        page.seams[b] = cue
         k += 1
         first = next(i for i in range(b, end) if page.labels[i] is None and page.kinds[i] == "prose")
         title, date = story_title_date(page, b, first)
@@ -283,3 +284,158 @@ def stories(labelled: Labelling, config: Config) -> list[Story]:
             lang=lang, meta=page.page.meta,
         ))
     return out
+
+
+# -- learned boundaries ------------------------------------------------------------------------
+# The lines removed between two kept lines, by the reason the labeller gave them.
+GAP_REASONS = ("navigation", "related", "footer", "comments", "share", "newsletter", "caption", "metadata",
+               "sidebar", "boilerplate", "advert", "duplicate")
+# Features of a candidate boundary (a kept line after which another story could begin):
+# the vocabulary on either side (term-frequency cosines of everything before and after,
+# and of the 3 and 10 kept lines around; each side's own coherence), what lies between it
+# and the kept line above (how many lines, of what kind and reason, how sure the labeller
+# was of them), how much is kept before and after, their stopword density, language,
+# and how much of the URL's subject and the page's headline each side says.
+BOUNDARY_FEATURES = (
+    "cos_all", "cos3", "cos10", "cos_b10_aall", "coh_after", "coh_before", "cross_gain", "new_vocab10",
+    "p_i", "gap_log", "gap_removed", "gap_head", "gap_meta", "gap_chrome", "gap_twice", "dateline", "gap_pmean",
+    "gap_pmin", "kept_before_log", "kept_after_log", "chars_share_before", "chars_after_log", "lang_change",
+    "stop_before", "stop_after", "subj_before", "subj_after", "subj_after10", "title_before", "title_after",
+    "rules_run", "head_date_near", "i_words_log", "i_headline_above", "after_prose_share",
+    "i_headline", "i_title_words", "prose_before_log", "prose_after_log",
+) + tuple(f"gap_{r}" for r in GAP_REASONS)
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cosine of term-frequency rows (1 where either side has no words: nothing
+    to tell them apart by)."""
+    num = np.einsum("ij,ij->i", a, b)
+    den = np.sqrt(np.einsum("ij,ij->i", a, a) * np.einsum("ij,ij->i", b, b))
+    return np.where(den > 0, num / np.maximum(den, 1e-12), 1.0)
+
+
+def boundary_rows(page: Labelling, feats: list, start: int = 0,
+                  min_prose: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate boundaries of a labelled page from block ``start`` on — every kept
+    line with at least ``min_prose`` kept prose lines above it (from ``start``) and below
+    it: a story is more than a stray line — and one row of BOUNDARY_FEATURES for each.
+    ``feats``: the blocks' own features (newsclean.clean.Feat)."""
+    blocks, labels, kinds = page.blocks, page.labels, page.kinds
+    n = len(blocks)
+    probs = page.probs if page.probs is not None else np.ones(n)
+    keep = np.flatnonzero(np.array([lab is None for lab in labels[start:]], dtype=bool)) + start
+    m = len(keep)
+    if m < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, len(BOUNDARY_FEATURES)), dtype=np.float32)
+    ids, of, _ = page_terms(tuple(b.text for b in blocks), page.lang)
+    # each kept line's term counts (over the kept lines' own vocabulary), summed
+    # cumulatively: any run of kept lines is two rows
+    row_of = np.full(n, -1)
+    row_of[keep] = np.arange(m)
+    sel = row_of[of] >= 0
+    words, word = np.unique(ids[sel], return_inverse=True)
+    counts = np.zeros((m + 1, max(len(words), 1)), dtype=np.float32)
+    np.add.at(counts, (row_of[of[sel]] + 1, word), 1.0)
+    cum = np.cumsum(counts, axis=0)
+    prose = np.concatenate([[0.0], np.cumsum([kinds[i] == "prose" for i in keep])])
+    j = np.arange(1, m)  # the candidate is keep[j]
+    j = j[(prose[j] >= min_prose) & (prose[m] - prose[j] >= min_prose)]
+    if not len(j):
+        return np.zeros(0, dtype=np.int64), np.zeros((0, len(BOUNDARY_FEATURES)), dtype=np.float32)
+
+    def span(lo, hi):
+        return cum[np.clip(hi, 0, m)] - cum[np.clip(lo, 0, m)]
+
+    before, after = span(np.zeros_like(j), j), span(j, np.full_like(j, m))
+    b3, a3, b10, a10 = span(j - 3, j), span(j, j + 3), span(j - 10, j), span(j, j + 10)
+    cos_all = _cosines(before, after)
+    coh_after, coh_before = _cosines(a10, after - a10), _cosines(b10, before - b10)
+    new_vocab = ((a10 > 0) & (before == 0)).sum(axis=1) / np.maximum((a10 > 0).sum(axis=1), 1)
+    sizes = np.array([len(blocks[i].text) for i in keep], dtype=np.float64)
+    chars = np.concatenate([[0.0], np.cumsum(sizes)])
+    langs = np.vstack([np.zeros((1, len(LANGUAGES))),
+                       np.cumsum(language_table([blocks[i].text for i in keep]), axis=0)])
+    lb, la = langs[j], langs[m] - langs[j]
+    lang_change = (lb.argmax(1) != la.argmax(1)) & (la.max(1) >= 5) & (lb.max(1) >= 5)
+    stop = np.concatenate([[0.0], np.cumsum([feats[i].stop for i in keep])])
+    subject = url_subject(page.url)
+    said = (subject_shares(subject, [blocks[i].text for i in keep]) if len(subject) >= 2
+            else np.full(m, -1.0))
+    said_cum = np.concatenate([[0.0], np.cumsum(said)])
+    title = set(normalize_ws(page.title).casefold().split()) if page.title else set()
+    norms = [normalize_ws(blocks[i].text).casefold() for i in range(n)]
+    title_seen = [set()]  # the headline's words said by the first k kept lines
+    for i in keep:
+        title_seen.append(title_seen[-1] | (title & set(norms[i].split())) if title else title_seen[-1])
+    title_ahead = [set()]  # … and by the last k
+    for i in keep[::-1]:
+        title_ahead.append(title_ahead[-1] | (title & set(norms[i].split())) if title else title_ahead[-1])
+    later_runs = [(cue if cue is not None else s) for cue, s, _ in page.runs[1:]]
+    rows = []
+    for q, jj in enumerate(j.tolist()):
+        i, prev = int(keep[jj]), int(keep[jj - 1])
+        gap = range(prev + 1, i)
+        g = len(gap)
+        reasons = {labels[x] for x in gap}
+        heads = [x for x in gap if kinds[x] == "headline"]
+        seen = [norms[x] for x in gap]
+        gp = probs[prev + 1:i]
+        ahead = min(jj + 10, m)
+        rows.append((
+            math.log1p(g), sum(labels[x] is not None for x in gap) / max(g, 1), len(heads),
+            sum(kinds[x] == "meta" for x in gap), sum(kinds[x] == "chrome" for x in gap), len(seen) != len(set(seen)),
+            DATELINE_RE.match(blocks[i].text) is not None, float(gp.mean()) if g else 1.0,
+            float(gp.min()) if g else 1.0, math.log1p(jj), math.log1p(m - jj), chars[jj] / max(chars[m], 1.0),
+            math.log1p(chars[m] - chars[jj]), bool(lang_change[q]), stop[jj] / jj, (stop[m] - stop[jj]) / (m - jj),
+            said_cum[jj] / jj, (said_cum[m] - said_cum[jj]) / (m - jj), (said_cum[ahead] - said_cum[jj]) / (ahead - jj),
+            len(title_seen[jj]) / len(title) if title else -1.0, len(title_ahead[m - jj]) / len(title) if title else -1.0,
+            any(prev < r <= i for r in later_runs),
+            any(kinds[x] == "meta" for h in heads for x in range(h + 1, min(h + 4, i + 1))),
+            math.log1p(feats[i].n_words), bool(heads and heads[-1] >= i - 3), (prose[ahead] - prose[jj]) / (ahead - jj),
+            kinds[i] == "headline", len(title & set(norms[i].split())) / len(title) if title else -1.0,
+            math.log1p(prose[jj]), math.log1p(prose[m] - prose[jj]),
+        ) + tuple(r in reasons for r in GAP_REASONS))
+    extra = np.array(rows, dtype=np.float32).reshape(len(j), -1)
+    cands = keep[j]
+    out = np.column_stack([cos_all, _cosines(b3, a3), _cosines(b10, a10), _cosines(b10, after), coh_after, coh_before,
+                           np.minimum(coh_after, coh_before) - cos_all, new_vocab, probs[cands],
+                           extra]).astype(np.float32)
+    # gap_log … i_headline_above: in the order of BOUNDARY_FEATURES
+    return cands, out
+
+
+def split_learned(labelled: Labelling, model, config: Config, feats: list,
+                  seams: dict[int, str] | None = None) -> Labelling:
+    """The labelled page cut where ``model`` (over boundary_rows) is surest another story
+    begins, if at least ``config.segmenting.boundary_threshold``; then again in what
+    follows, up to ``config.segmenting.max_stories`` stories. Where the model cuts nowhere,
+    a STRONG seam of the rules' segmenter (``seams``: block → tier) stands. A new story
+    takes the lines from just below the last kept line of the one before (from the seam's
+    headline, for a seam); its headline (also where printed twice) and date line become
+    its metadata."""
+    page = labelled.evolve()
+    sg = config.segmenting
+    start, k = 0, 0
+    while k + 1 < sg.max_stories:
+        cands, rows = boundary_rows(page, feats, start, sg.min_story_prose)
+        p = model.probabilities(rows) if len(cands) else np.zeros(0)
+        strong = [b for b, tier in sorted((seams or {}).items()) if tier == STRONG and b > start]
+        if len(p) and p.max() >= sg.boundary_threshold:
+            b = int(cands[int(np.argmax(p))])
+            head = max((i for i in range(start, b) if page.labels[i] is None), default=start) + 1
+        elif k == 0 and strong and sg.rules_strong_seams:
+            b = head = strong[0]
+        else:
+            break
+        k += 1
+        first = next((i for i in range(head, len(page.blocks)) if page.labels[i] is None
+                      and page.kinds[i] == "prose"), b)
+        title, date = story_title_date(page, head, first)
+        page.story_meta[k] = (title, date)
+        for i in range(head, len(page.blocks)):
+            page.story[i] = k
+        for i in range(head, first):
+            if page.labels[i] is None and (normalize_ws(page.blocks[i].text) == title or page.kinds[i] == "meta"):
+                page.remove(i, METADATA, what="title" if page.kinds[i] != "meta" else "date")
+        start = b
+    return page

@@ -3,7 +3,7 @@ arguments (no module state), so that any executor — this process, a process po
 tasks on a cluster — can run them and get the same result.
 
     extract_batch(documents, config)        → extracted texts (+ line hashes for templates)
-    clean_batch(extracted, templates, config) → Cuts: stories (clean → segment → label → cut)
+    clean_batch(extracted, templates, config) → Cuts: stories (clean → label → segment → cut)
                                                and, when dedup is on, their signatures
                                                (sign_batch)
 
@@ -26,7 +26,7 @@ from .extract import extract_text, to_page
 from .labeller import HTML_FEATURES, Labeller, choose, dom_features, label, page_features
 from .records import ERROR, Document, Extracted, Labelling, Page, Reject, Story
 from .report import EXAMPLES
-from .segment import segment, stories
+from .segment import segment, split_learned, stories
 from .templates import Templates, line_hash
 
 SIGN_BATCH = 64  # pages a step cleans and signs together (fewer, larger messages; changes no output)
@@ -58,10 +58,12 @@ class Cut:
     paras: list[tuple[bytes, bytes]] | None = None  # each story's paragraph keys (dedup.paragraph_keys)
 
 
-def label_page(page: Page, config: Config, labeller=None) -> Labelling:
-    """clean → segment → label for one page: every block's verdict. ``labeller``: a
-    trained newsclean.labeller.Labeller (default: the shipped one, when ``config.labeller``;
-    for HTML read through its rendering, the shipped HTML one)."""
+def label_page(page: Page, config: Config, labeller=None, boundary=None) -> Labelling:
+    """clean → label → segment for one page: every block's verdict and story. ``labeller``:
+    a trained newsclean.labeller.Labeller (default: the shipped one, when ``config.labeller``;
+    for HTML read through its rendering, the shipped HTML one); ``boundary``: the model of
+    story boundaries that goes with it (default: the shipped one). Without a labeller the
+    rules alone label the page and their segmenter splits it."""
     if not page.blocks or (page.source.get("extractor") and page.dom_text is None):
         return Labelling.of(page)  # nothing, or trafilatura's text as it extracted it (html_labeller off)
     if page.dom_text is not None:
@@ -69,10 +71,15 @@ def label_page(page: Page, config: Config, labeller=None) -> Labelling:
         model = labeller if labeller is not None else Labeller.load("html")
         return choose(rules, model.probabilities(rows), rows[:, HTML_FEATURES.index("dom_line")] > 0, config)
     feats = block_features(page.blocks, config.rules)
-    rules = segment(clean(page, config, feats), config)
+    rules = clean(page, config, feats)
     if labeller is None and config.labeller:
         labeller = Labeller.load()
-    return label(rules, labeller, config, feats[1]) if labeller is not None else rules
+    if labeller is None:
+        return segment(rules, config)
+    labelled = label(rules, labeller, config, feats[1])
+    seams = segment(rules, config).seams if config.segmenting.rules_strong_seams else {}
+    return split_learned(labelled, boundary if boundary is not None else Labeller.load("boundary"), config, feats[1],
+                         seams)
 
 
 def html_rows(page: Page, config: Config) -> tuple[Labelling, np.ndarray]:
@@ -83,11 +90,11 @@ def html_rows(page: Page, config: Config) -> tuple[Labelling, np.ndarray]:
     return rules, np.hstack([page_features(rules, feats[1]), dom_features(page.blocks, page.dom_text or "", page.dom_contexts)])
 
 
-def process_page(page: Page, config: Config, sign: bool = True, labeller=None) -> Cut:
+def process_page(page: Page, config: Config, sign: bool = True, labeller=None, boundary=None) -> Cut:
     """One page labelled (label_page), cut into stories and, when ``sign``, signed (pure:
     no corpus state)."""
     t0 = time.perf_counter()
-    labelled = label_page(page, config, labeller)
+    labelled = label_page(page, config, labeller, boundary)
     return cut_page(labelled, config, sign, time.perf_counter() - t0)
 
 
