@@ -340,9 +340,11 @@ class Pipeline:
 
 def _pipeline_info(config: Config) -> dict:
     """What made a record: newsclean's version, the schema, the config's hash, and the
-    hashes of the labeller models (the config names no model file, so it says which)."""
+    hashes of the models (the labellers', the boundaries'; the config names no model file,
+    so it says which)."""
     return {"version": __version__, "schema": SCHEMA_VERSION, "config": config.hash(),
             "labeller": Labeller.load().hash if config.labeller else None,
+            "boundary": Labeller.load("boundary").hash if config.labeller else None,
             "html_labeller": Labeller.load("html").hash if config.html_labeller else None}
 
 
