@@ -358,3 +358,22 @@ def test_explain_and_clean_text_with_a_malformed_url(tmp_path):
     p.write_text(json.dumps({"id": "a", "url": "http://[::1", "text": "Some text."}) + "\n")
     res = run("explain", str(p))
     assert res.exit_code == 1 and "bad-url" in res.stderr and "Traceback" not in res.output
+
+
+def test_a_fresh_process_at_two_jobs_finishes_and_matches_one_job(tmp_path):
+    """The CLI as a user runs it, in a process of its own: the parent loads every model
+    before its workers fork (a worker that parsed a model again after the fork deadlocked
+    in LightGBM's OpenMP runtime, and -j 2 hung)."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    pages = ROOT / "tests" / "fixtures" / "pages"
+    outs = []
+    for j in ("1", "2"):
+        res = subprocess.run([sys.executable, "-m", "newsclean.cli", "clean", str(pages), str(SEEDS), "-o",
+                              str(tmp_path / j), "-q", "-j", j], capture_output=True, text=True, timeout=120)
+        assert res.returncode == 0, res.stderr
+        outs.append((tmp_path / j / "clean.jsonl").read_bytes())
+    assert outs[0] == outs[1] and outs[0]

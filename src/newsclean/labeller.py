@@ -302,8 +302,11 @@ class Labeller:
             raise ValueError(f"the labeller model has {len(names)} features, this newsclean computes "
                              f"{len(features)}: retrain it (benchmarks/train_cleaner.py)")
 
+    # Every kind stays loaded: a worker forked from a parent that parsed a model must not
+    # parse one again (LightGBM parses with OpenMP threads, and an OpenMP runtime forked
+    # after use deadlocks; with two of the three kinds cached, -j 2 hung).
     @classmethod
-    @lru_cache(maxsize=2)
+    @lru_cache(maxsize=None)
     def load(cls, kind: str = "text") -> "Labeller":
         """A model shipped in the package: for scraped text (``"text"``), for HTML read
         through its rendering and trafilatura (``"html"``, over HTML_FEATURES), or for
