@@ -88,6 +88,15 @@ def gap_boundaries(page: Labelling, start: int, end: int, sg: Segmenting) -> lis
     return out
 
 
+def strong_seam_possible(page: Labelling, config: Config) -> bool:
+    """Whether the rules' segmenter could find a STRONG seam in the page's body run (only
+    gap_boundaries names that tier): the whole segmenter runs only where it could."""
+    if not page.blocks or not page.runs:
+        return False
+    _, s0, e0 = page.runs[0]
+    return any(tier == STRONG for _, tier in gap_boundaries(page, s0, e0, config.segmenting))
+
+
 def _story_head(page: Labelling, gap: range, heads: list[int]) -> int:
     """Where a new story's head begins in a gap: at the headline announcing it (the first
     one a date line or its own copy follows closely); what the old story kept above it
@@ -371,31 +380,46 @@ def boundary_rows(page: Labelling, feats: list, start: int = 0,
     for i in keep[::-1]:
         title_ahead.append(title_ahead[-1] | (title & set(norms[i].split())) if title else title_ahead[-1])
     later_runs = [(cue if cue is not None else s) for cue, s, _ in page.runs[1:]]
-    rows = []
-    for q, jj in enumerate(j.tolist()):
-        i, prev = int(keep[jj]), int(keep[jj - 1])
-        gap = range(prev + 1, i)
+    cand, prev = keep[j], keep[j - 1]
+    ahead = np.minimum(j + 10, m)
+    extra = np.zeros((len(j), 30 + len(GAP_REASONS)), dtype=np.float64)
+    extra[:, 7:9] = 1.0  # the labeller's least and mean probability of the lines between: none
+    runs = np.array(sorted(later_runs), dtype=np.int64)
+    # a later body run of the rules begins between the kept line above and the candidate
+    extra[:, 21] = np.searchsorted(runs, cand, side="right") > np.searchsorted(runs, prev, side="right")
+    for q in np.flatnonzero(cand - prev > 1).tolist():  # only candidates with lines between
+        i, p0 = int(cand[q]), int(prev[q])
+        gap = range(p0 + 1, i)
         g = len(gap)
         reasons = {labels[x] for x in gap}
         heads = [x for x in gap if kinds[x] == "headline"]
         seen = [norms[x] for x in gap]
-        gp = probs[prev + 1:i]
-        ahead = min(jj + 10, m)
-        rows.append((
-            math.log1p(g), sum(labels[x] is not None for x in gap) / max(g, 1), len(heads),
-            sum(kinds[x] == "meta" for x in gap), sum(kinds[x] == "chrome" for x in gap), len(seen) != len(set(seen)),
-            DATELINE_RE.match(blocks[i].text) is not None, float(gp.mean()) if g else 1.0,
-            float(gp.min()) if g else 1.0, math.log1p(jj), math.log1p(m - jj), chars[jj] / max(chars[m], 1.0),
-            math.log1p(chars[m] - chars[jj]), bool(lang_change[q]), stop[jj] / jj, (stop[m] - stop[jj]) / (m - jj),
-            said_cum[jj] / jj, (said_cum[m] - said_cum[jj]) / (m - jj), (said_cum[ahead] - said_cum[jj]) / (ahead - jj),
-            len(title_seen[jj]) / len(title) if title else -1.0, len(title_ahead[m - jj]) / len(title) if title else -1.0,
-            any(prev < r <= i for r in later_runs),
-            any(kinds[x] == "meta" for h in heads for x in range(h + 1, min(h + 4, i + 1))),
-            math.log1p(feats[i].n_words), bool(heads and heads[-1] >= i - 3), (prose[ahead] - prose[jj]) / (ahead - jj),
-            kinds[i] == "headline", len(title & set(norms[i].split())) / len(title) if title else -1.0,
-            math.log1p(prose[jj]), math.log1p(prose[m] - prose[jj]),
-        ) + tuple(r in reasons for r in GAP_REASONS))
-    extra = np.array(rows, dtype=np.float32).reshape(len(j), -1)
+        gp = probs[p0 + 1:i]
+        extra[q, 0:9] = (math.log1p(g), sum(labels[x] is not None for x in gap) / g, len(heads),
+                         sum(kinds[x] == "meta" for x in gap), sum(kinds[x] == "chrome" for x in gap),
+                         len(seen) != len(set(seen)), 0.0, float(gp.mean()), float(gp.min()))
+        extra[q, 22] = any(kinds[x] == "meta" for h in heads for x in range(h + 1, min(h + 4, i + 1)))
+        extra[q, 24] = bool(heads and heads[-1] >= i - 3)
+        extra[q, 30:] = [r in reasons for r in GAP_REASONS]
+    ci = cand.tolist()
+    extra[:, 6] = [DATELINE_RE.match(blocks[i].text) is not None for i in ci]
+    extra[:, 23] = [math.log1p(feats[i].n_words) for i in ci]
+    extra[:, 26] = [kinds[i] == "headline" for i in ci]
+    jf, mf = j.astype(np.float64), float(m)
+    extra[:, 9], extra[:, 10] = np.log1p(jf), np.log1p(mf - jf)
+    extra[:, 11], extra[:, 12] = chars[j] / max(chars[m], 1.0), np.log1p(chars[m] - chars[j])
+    extra[:, 13] = lang_change
+    extra[:, 14], extra[:, 15] = stop[j] / jf, (stop[m] - stop[j]) / (mf - jf)
+    extra[:, 16], extra[:, 17] = said_cum[j] / jf, (said_cum[m] - said_cum[j]) / (mf - jf)
+    extra[:, 18] = (said_cum[ahead] - said_cum[j]) / (ahead - j)
+    extra[:, 25] = (prose[ahead] - prose[j]) / (ahead - j)
+    extra[:, 28], extra[:, 29] = np.log1p(prose[j]), np.log1p(prose[m] - prose[j])
+    if title:
+        extra[:, 19] = [len(title_seen[jj]) / len(title) for jj in j.tolist()]
+        extra[:, 20] = [len(title_ahead[m - jj]) / len(title) for jj in j.tolist()]
+        extra[:, 27] = [len(title & set(norms[i].split())) / len(title) for i in ci]
+    else:
+        extra[:, [19, 20, 27]] = -1.0
     cands = keep[j]
     out = np.column_stack([cos_all, _cosines(b3, a3), _cosines(b10, a10), _cosines(b10, after), coh_after, coh_before,
                            np.minimum(coh_after, coh_before) - cos_all, new_vocab, probs[cands],

@@ -26,7 +26,7 @@ from .extract import extract_text, to_page
 from .labeller import HTML_FEATURES, Labeller, choose, dom_features, label, page_features
 from .records import ERROR, Document, Extracted, Labelling, Page, Reject, Story
 from .report import EXAMPLES
-from .segment import segment, split_learned, stories
+from .segment import segment, split_learned, stories, strong_seam_possible
 from .templates import Templates, line_hash
 
 SIGN_BATCH = 64  # pages a step cleans and signs together (fewer, larger messages; changes no output)
@@ -77,7 +77,8 @@ def label_page(page: Page, config: Config, labeller=None, boundary=None) -> Labe
     if labeller is None:
         return segment(rules, config)
     labelled = label(rules, labeller, config, feats[1])
-    seams = segment(rules, config).seams if config.segmenting.rules_strong_seams else {}
+    strong = config.segmenting.rules_strong_seams and strong_seam_possible(rules, config)
+    seams = segment(rules, config).seams if strong else {}
     return split_learned(labelled, boundary if boundary is not None else Labeller.load("boundary"), config, feats[1],
                          seams)
 
