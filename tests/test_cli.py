@@ -160,6 +160,13 @@ def test_explain_marks_every_line_with_its_reason():
     assert "title='US seeks Pakistan's help" in res.output or 'title="US seeks Pakistan\'s help' in res.output
 
 
+def test_explain_says_why_a_story_was_cut_off():
+    res = run("explain", str(SEEDS / "000_a6daadb69c98c73a.txt"), "--no-color")
+    heads = [x for x in res.output.splitlines() if x.startswith("# story")]
+    assert len(heads) == 2 and "cut off" not in heads[0]
+    assert "cut off:" in heads[1] and ("boundary model" in heads[1] or "seam of the rules" in heads[1])
+
+
 def test_explain_missing_file_exit_2(tmp_path):
     res = run("explain", str(tmp_path / "none.txt"))
     assert res.exit_code == 2 and "not found" in res.stderr

@@ -354,7 +354,8 @@ def explain(file, text_field, id_field, url_field, html_field, keep_fields, appe
     titles = {s.index: (s.title, s.date) for s in cut.stories}
     click.echo(f"# {page.doc_id}  ({page.source.get('path')})", color=color)
     for k, (title, date) in sorted(titles.items()):
-        click.echo(f"# story {k}: title={title!r} date={date!r}", color=color)
+        why = f"  — cut off: {page.cuts[k]}" if k in page.cuts else ""
+        click.echo(f"# story {k}: title={title!r} date={date!r}{why}", color=color)
     width = max([len(r) for r in page.labels if r] + [4])
     for i, b in enumerate(page.blocks):
         reason = page.labels[i]

@@ -151,6 +151,7 @@ class Labelling:
     date: str | None = None
     probs: Any = None  # the labeller's P(body) per block, when it ran (for explain)
     seams: dict[int, str] = field(default_factory=dict)  # block → cue tier, where the rules' segmenter split
+    cuts: dict[int, str] = field(default_factory=dict)  # story k → why it was cut off (for explain)
 
     def __post_init__(self) -> None:
         n = len(self.page.blocks)
@@ -170,7 +171,7 @@ class Labelling:
         """A copy a later stage may change without touching this one."""
         return replace(self, labels=list(self.labels), notes=list(self.notes), story=list(self.story),
                        story_meta=dict(self.story_meta), runs=list(self.runs), kinds=list(self.kinds),
-                       seams=dict(self.seams))
+                       seams=dict(self.seams), cuts=dict(self.cuts))
 
     # The page's own facts, read through: stage code reads ``lab.blocks`` as it reads labels.
     @property

@@ -447,11 +447,14 @@ def split_learned(labelled: Labelling, model, config: Config, feats: list,
         if len(p) and p.max() >= sg.boundary_threshold:
             b = int(cands[int(np.argmax(p))])
             head = max((i for i in range(start, b) if page.labels[i] is None), default=start) + 1
+            why = f"the boundary model gives {float(p.max()):.2f} at line {b}"
         elif k == 0 and strong and sg.rules_strong_seams:
             b = head = strong[0]
+            why = f"a strong seam of the rules at line {b} (the boundary model's best: {float(p.max(initial=0)):.2f})"
         else:
             break
         k += 1
+        page.cuts[k] = why
         first = next((i for i in range(head, len(page.blocks)) if page.labels[i] is None
                       and page.kinds[i] == "prose"), b)
         title, date = story_title_date(page, head, first)
