@@ -1,11 +1,19 @@
 """Stage 4, segment: stories appended after the page's own.
 
-A boundary is where the body is interrupted (by a headline, a date, a widget, another
-site's chrome) and the text after it shares little vocabulary with the story so far. A
-headline followed by a date or byline, printed twice, or over a dateline ("ISLAMABAD:")
-marks a likely place and allows a looser test; elsewhere the vocabulary must differ more.
-A long single article, whose sections keep talking about the same people and places, is
-not split. (Passages printed twice are found by the cleaner, see newsclean.passages.)
+With the learned labeller (the default), ``split_learned`` cuts the lines the labeller
+kept where a boundary model (models/boundary.txt, over ``boundary_rows``: the vocabulary
+on either side of each candidate, what lies between it and the kept line above, how much
+each side keeps and says of the page's subject) is surest another story begins; a strong
+seam of the rules stands where the model cuts nowhere.
+
+The rules' segmenter (``segment``; the path of ``Config(labeller=False)``, and the source
+of those strong seams): a boundary is where the body is interrupted (by a headline, a
+date, a widget, another site's chrome) and the text after it shares little vocabulary
+with the story so far. A headline followed by a date or byline, printed twice, or over a
+dateline ("ISLAMABAD:") marks a likely place and allows a looser test; elsewhere the
+vocabulary must differ more. A long single article, whose sections keep talking about the
+same people and places, is not split. (Passages printed twice are found by the cleaner,
+see newsclean.passages.)
 """
 from __future__ import annotations
 
