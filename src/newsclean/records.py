@@ -1,6 +1,6 @@
 """The data that flows between stages, and the output schema (v1).
 
-read → Document | Reject;  extract → Page;  clean → segment → label each return a
+read → Document | Reject;  extract → Page;  clean → label → segment each return a
 Labelling of the Page's blocks, which stories() cuts into Stories;  dedup marks Stories as duplicates;  write turns Stories into records.
 """
 from __future__ import annotations
