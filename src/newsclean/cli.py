@@ -56,7 +56,8 @@ def _input_options(f):
                      help="Input fields (JSONL, Parquet, CSV) to copy into each record's meta object; * for all "
                           "but the text and HTML."),
         click.option("--appended", type=click.Choice(APPENDED_MODES), default="split", show_default=True,
-                     help="Stories run on after the page's own: write each as its own record, drop, or keep."),
+                     help="Stories run on after the page's own (found by a learned boundary model; "
+                          "`newsclean explain` says where and why): write each as its own record, drop, or keep."),
         click.option("--no-templates", is_flag=True, help="Do not remove lines that recur across a site's pages."),
     ]):
         f = opt(f)
