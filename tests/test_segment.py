@@ -238,6 +238,10 @@ def test_the_shipped_boundary_model_loads_and_a_page_without_a_seam_stays_whole(
     model = Labeller.load("boundary")
     assert model.booster.num_trees() > 10
     assert clean_text(two_stories())[0]["pipeline"]["boundary"] == model.hash
+    from newsclean import Pipeline
+
+    pipe = Pipeline(Config())
+    assert pipe.report()["models"]["boundary"] == model.hash
     recs = clean_text(page("Harbour expansion approved", "Published March 3, 2021", *HARBOUR, "Share",
                            *[p.replace("harbour", "port") for p in HARBOUR], "© 2021 Herald."))
     assert len(recs) == 1

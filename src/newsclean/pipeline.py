@@ -313,6 +313,7 @@ class Pipeline:
             "config": self.config.to_dict(), "config_hash": self.config.hash(), "jobs": self.jobs,
             "executor": self.executor.name,
             "labeller": self.pipeline_info["labeller"],
+            "models": {k: self.pipeline_info[k] for k in ("labeller", "boundary", "html_labeller")},
             "versions": {"python": platform.python_version(), "datasketch": datasketch.__version__,
                          "trafilatura": trafilatura.__version__, "numpy": np.__version__},
             "counts": {"documents": st.documents, "stories": st.stories, "clean": st.clean,
