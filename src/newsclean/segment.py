@@ -135,6 +135,19 @@ def story_title_date(page: Labelling, lo: int, hi: int) -> tuple[str | None, str
 _QA = re.compile(r"^\s*(Q|A|Q\.|A\.|Question|Answer|Frage|Antwort|P|R|В|О)\s*[:.–—-]\s", re.I)
 
 
+def begin_story(page: Labelling, k: int, head: int, first: int, end: int) -> None:
+    """Blocks ``head``..``end`` become story ``k``: its headline and date are read from
+    the lines above its first paragraph (``first``), and those lines — the headline, also
+    where printed twice, and the date line — are the story's metadata, not its text."""
+    title, date = story_title_date(page, head, first)
+    page.story_meta[k] = (title, date)
+    for i in range(head, end):
+        page.story[i] = k
+    for i in range(head, first):
+        if page.labels[i] is None and (normalize_ws(page.blocks[i].text) == title or page.kinds[i] == "meta"):
+            page.remove(i, METADATA, what="title" if page.kinds[i] != "meta" else "date")
+
+
 def _interview_goes_on(page: Labelling, start: int, end: int) -> bool:
     """An interview's next question is no new story."""
     first = next((i for i in range(start, end) if page.labels[i] is None), None)
@@ -244,14 +257,7 @@ def segment(cleaned: Labelling, config: Config) -> Labelling:
         page.seams[b] = cue
         k += 1
         first = next(i for i in range(b, end) if page.labels[i] is None and page.kinds[i] == "prose")
-        title, date = story_title_date(page, b, first)
-        page.story_meta[k] = (title, date)
-        for i in range(b, end if end > e0 else max(end, e0)):
-            page.story[i] = k
-        # Its headline (also where printed twice) and date line are the story's metadata.
-        for i in range(b, first):
-            if page.labels[i] is None and (normalize_ws(page.blocks[i].text) == title or page.kinds[i] == "meta"):
-                page.remove(i, METADATA, what="title" if page.kinds[i] != "meta" else "date")
+        begin_story(page, k, b, first, end if end > e0 else max(end, e0))
         story_start = b
     # Later runs that were not split off are not the page's body either.
     for cue, s, e in page.runs[1:]:
@@ -321,6 +327,7 @@ BOUNDARY_FEATURES = (
     "rules_run", "head_date_near", "i_words_log", "i_headline_above", "after_prose_share",
     "i_headline", "i_title_words", "prose_before_log", "prose_after_log",
 ) + tuple(f"gap_{r}" for r in GAP_REASONS)
+_COLUMN = {name: k for k, name in enumerate(BOUNDARY_FEATURES)}
 
 
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -390,50 +397,70 @@ def boundary_rows(page: Labelling, feats: list, start: int = 0,
     later_runs = [(cue if cue is not None else s) for cue, s, _ in page.runs[1:]]
     cand, prev = keep[j], keep[j - 1]
     ahead = np.minimum(j + 10, m)
-    extra = np.zeros((len(j), 30 + len(GAP_REASONS)), dtype=np.float64)
-    extra[:, 7:9] = 1.0  # the labeller's least and mean probability of the lines between: none
+    out = np.zeros((len(j), len(BOUNDARY_FEATURES)), dtype=np.float64)
+
+    def put(name, values):
+        out[:, _COLUMN[name]] = values
+
+    put("cos_all", cos_all)
+    put("cos3", _cosines(b3, a3))
+    put("cos10", _cosines(b10, a10))
+    put("cos_b10_aall", _cosines(b10, after))
+    put("coh_after", coh_after)
+    put("coh_before", coh_before)
+    put("cross_gain", np.minimum(coh_after, coh_before) - cos_all)
+    put("new_vocab10", new_vocab)
+    put("p_i", probs[cand])
+    put("gap_pmean", 1.0)  # the labeller's mean and least probability of the lines between: none
+    put("gap_pmin", 1.0)
     runs = np.array(sorted(later_runs), dtype=np.int64)
     # a later body run of the rules begins between the kept line above and the candidate
-    extra[:, 21] = np.searchsorted(runs, cand, side="right") > np.searchsorted(runs, prev, side="right")
+    put("rules_run", np.searchsorted(runs, cand, side="right") > np.searchsorted(runs, prev, side="right"))
+    gap_cols = [_COLUMN[f"gap_{r}"] for r in GAP_REASONS]
     for q in np.flatnonzero(cand - prev > 1).tolist():  # only candidates with lines between
         i, p0 = int(cand[q]), int(prev[q])
         gap = range(p0 + 1, i)
-        g = len(gap)
         reasons = {labels[x] for x in gap}
         heads = [x for x in gap if kinds[x] == "headline"]
         seen = [norms[x] for x in gap]
         gp = probs[p0 + 1:i]
-        extra[q, 0:9] = (math.log1p(g), sum(labels[x] is not None for x in gap) / g, len(heads),
-                         sum(kinds[x] == "meta" for x in gap), sum(kinds[x] == "chrome" for x in gap),
-                         len(seen) != len(set(seen)), 0.0, float(gp.mean()), float(gp.min()))
-        extra[q, 22] = any(kinds[x] == "meta" for h in heads for x in range(h + 1, min(h + 4, i + 1)))
-        extra[q, 24] = bool(heads and heads[-1] >= i - 3)
-        extra[q, 30:] = [r in reasons for r in GAP_REASONS]
+        row = out[q]
+        row[_COLUMN["gap_log"]] = math.log1p(len(gap))
+        row[_COLUMN["gap_removed"]] = sum(labels[x] is not None for x in gap) / len(gap)
+        row[_COLUMN["gap_head"]] = len(heads)
+        row[_COLUMN["gap_meta"]] = sum(kinds[x] == "meta" for x in gap)
+        row[_COLUMN["gap_chrome"]] = sum(kinds[x] == "chrome" for x in gap)
+        row[_COLUMN["gap_twice"]] = len(seen) != len(set(seen))
+        row[_COLUMN["gap_pmean"]], row[_COLUMN["gap_pmin"]] = float(gp.mean()), float(gp.min())
+        row[_COLUMN["head_date_near"]] = any(kinds[x] == "meta" for h in heads for x in range(h + 1, min(h + 4, i + 1)))
+        row[_COLUMN["i_headline_above"]] = bool(heads and heads[-1] >= i - 3)
+        row[gap_cols] = [r in reasons for r in GAP_REASONS]
     ci = cand.tolist()
-    extra[:, 6] = [DATELINE_RE.match(blocks[i].text) is not None for i in ci]
-    extra[:, 23] = [math.log1p(feats[i].n_words) for i in ci]
-    extra[:, 26] = [kinds[i] == "headline" for i in ci]
+    put("dateline", [DATELINE_RE.match(blocks[i].text) is not None for i in ci])
+    put("i_words_log", [math.log1p(feats[i].n_words) for i in ci])
+    put("i_headline", [kinds[i] == "headline" for i in ci])
     jf, mf = j.astype(np.float64), float(m)
-    extra[:, 9], extra[:, 10] = np.log1p(jf), np.log1p(mf - jf)
-    extra[:, 11], extra[:, 12] = chars[j] / max(chars[m], 1.0), np.log1p(chars[m] - chars[j])
-    extra[:, 13] = lang_change
-    extra[:, 14], extra[:, 15] = stop[j] / jf, (stop[m] - stop[j]) / (mf - jf)
-    extra[:, 16], extra[:, 17] = said_cum[j] / jf, (said_cum[m] - said_cum[j]) / (mf - jf)
-    extra[:, 18] = (said_cum[ahead] - said_cum[j]) / (ahead - j)
-    extra[:, 25] = (prose[ahead] - prose[j]) / (ahead - j)
-    extra[:, 28], extra[:, 29] = np.log1p(prose[j]), np.log1p(prose[m] - prose[j])
+    put("kept_before_log", np.log1p(jf))
+    put("kept_after_log", np.log1p(mf - jf))
+    put("chars_share_before", chars[j] / max(chars[m], 1.0))
+    put("chars_after_log", np.log1p(chars[m] - chars[j]))
+    put("lang_change", lang_change)
+    put("stop_before", stop[j] / jf)
+    put("stop_after", (stop[m] - stop[j]) / (mf - jf))
+    put("subj_before", said_cum[j] / jf)
+    put("subj_after", (said_cum[m] - said_cum[j]) / (mf - jf))
+    put("subj_after10", (said_cum[ahead] - said_cum[j]) / (ahead - j))
+    put("after_prose_share", (prose[ahead] - prose[j]) / (ahead - j))
+    put("prose_before_log", np.log1p(prose[j]))
+    put("prose_after_log", np.log1p(prose[m] - prose[j]))
     if title:
-        extra[:, 19] = [len(title_seen[jj]) / len(title) for jj in j.tolist()]
-        extra[:, 20] = [len(title_ahead[m - jj]) / len(title) for jj in j.tolist()]
-        extra[:, 27] = [len(title & set(norms[i].split())) / len(title) for i in ci]
+        put("title_before", [len(title_seen[jj]) / len(title) for jj in j.tolist()])
+        put("title_after", [len(title_ahead[m - jj]) / len(title) for jj in j.tolist()])
+        put("i_title_words", [len(title & set(norms[i].split())) / len(title) for i in ci])
     else:
-        extra[:, [19, 20, 27]] = -1.0
-    cands = keep[j]
-    out = np.column_stack([cos_all, _cosines(b3, a3), _cosines(b10, a10), _cosines(b10, after), coh_after, coh_before,
-                           np.minimum(coh_after, coh_before) - cos_all, new_vocab, probs[cands],
-                           extra]).astype(np.float32)
-    # gap_log … i_headline_above: in the order of BOUNDARY_FEATURES
-    return cands, out
+        for name in ("title_before", "title_after", "i_title_words"):
+            put(name, -1.0)
+    return cand, out.astype(np.float32)
 
 
 def split_learned(labelled: Labelling, model, config: Config, feats: list,
@@ -447,30 +474,24 @@ def split_learned(labelled: Labelling, model, config: Config, feats: list,
     its metadata."""
     page = labelled.evolve()
     sg = config.segmenting
+    n = len(page.blocks)
+    strong = [b for b, tier in sorted((seams or {}).items()) if tier == STRONG] if sg.rules_strong_seams else []
     start, k = 0, 0
     while k + 1 < sg.max_stories:
         cands, rows = boundary_rows(page, feats, start, sg.min_story_prose)
         p = model.probabilities(rows) if len(cands) else np.zeros(0)
-        strong = [b for b, tier in sorted((seams or {}).items()) if tier == STRONG and b > start]
-        if len(p) and p.max() >= sg.boundary_threshold:
+        best = float(p.max(initial=0.0))
+        if best >= sg.boundary_threshold:
             b = int(cands[int(np.argmax(p))])
             head = max((i for i in range(start, b) if page.labels[i] is None), default=start) + 1
-            why = f"the boundary model gives {float(p.max()):.2f} at line {b}"
-        elif k == 0 and strong and sg.rules_strong_seams:
+            page.cuts[k + 1] = f"the boundary model gives {best:.2f} at line {b}"
+        elif k == 0 and strong:
             b = head = strong[0]
-            why = f"a strong seam of the rules at line {b} (the boundary model's best: {float(p.max(initial=0)):.2f})"
+            page.cuts[k + 1] = f"a strong seam of the rules at line {b} (the boundary model's best: {best:.2f})"
         else:
             break
         k += 1
-        page.cuts[k] = why
-        first = next((i for i in range(head, len(page.blocks)) if page.labels[i] is None
-                      and page.kinds[i] == "prose"), b)
-        title, date = story_title_date(page, head, first)
-        page.story_meta[k] = (title, date)
-        for i in range(head, len(page.blocks)):
-            page.story[i] = k
-        for i in range(head, first):
-            if page.labels[i] is None and (normalize_ws(page.blocks[i].text) == title or page.kinds[i] == "meta"):
-                page.remove(i, METADATA, what="title" if page.kinds[i] != "meta" else "date")
+        first = next((i for i in range(head, n) if page.labels[i] is None and page.kinds[i] == "prose"), b)
+        begin_story(page, k, head, first, n)
         start = b
     return page
