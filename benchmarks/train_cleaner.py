@@ -184,20 +184,18 @@ def page_story0(page, config, labeller) -> str:
     return page_stories(page, config, labeller).get(0, "")
 
 
-def doc_page(doc):
-    return Page(doc["id"], doc["text"], {"path": "train"}, doc.get("url"), None, split_blocks(doc["text"]))
+def bow_f1(text: str, gold: str) -> float:
+    """Bag-of-words F1 of a text against its gold, as score_pages.py counts it."""
+    pt, gt = tokens(text), tokens(gold)
+    tp = sum((Counter(pt) & Counter(gt)).values())
+    p, r = (tp / len(pt) if pt else 0.0), (tp / len(gt) if gt else 0.0)
+    return 2 * p * r / (p + r) if p + r else (1.0 if not gt and not pt else 0.0)
 
 
 def score(texts, golds, kind):
     """Mean bag-of-words F1 (score_pages.py) or snippet F1 (score_snippets.py)."""
     if kind == "full":
-        f1s = []
-        for text, gold in zip(texts, golds):
-            pt, gt = tokens(text), tokens(gold["stories"][0])
-            tp = sum((Counter(pt) & Counter(gt)).values())
-            p, r = (tp / len(pt) if pt else 0.0), (tp / len(gt) if gt else 0.0)
-            f1s.append(2 * p * r / (p + r) if p + r else (1.0 if not gt and not pt else 0.0))
-        return float(np.mean(f1s))
+        return float(np.mean([bow_f1(text, gold["stories"][0]) for text, gold in zip(texts, golds)]))
     tp = fn = fp = 0
     for text, gold in zip(texts, golds):
         t = " ".join(text.split()).lower()
@@ -213,21 +211,15 @@ def split_figures(outs, golds):
     """As score_pages.py: story 0's F1 on natural and on changed pages, and the appended
     stories split off (recall: of the pages with one, those whose split-off story matches
     it at F1 >= 0.5; precision: of the split-off stories, those that match)."""
-    def f1(text, gold):
-        pt, gt = tokens(text), tokens(gold)
-        tp = sum((Counter(pt) & Counter(gt)).values())
-        p, r = (tp / len(pt) if pt else 0.0), (tp / len(gt) if gt else 0.0)
-        return 2 * p * r / (p + r) if p + r else (1.0 if not gt and not pt else 0.0)
-
     nat, chg, hit, total, ok, extra = [], [], 0, 0, 0, 0
     for out, gold in zip(outs, golds):
-        (nat if gold["kind"] == "natural" else chg).append(f1(out.get(0, ""), gold["stories"][0]))
+        (nat if gold["kind"] == "natural" else chg).append(bow_f1(out.get(0, ""), gold["stories"][0]))
         extras = [t for k, t in out.items() if k >= 1]
         if len(gold["stories"]) > 1:
             total += 1
-            hit += any(f1(t, gold["stories"][1]) >= 0.5 for t in extras)
+            hit += any(bow_f1(t, gold["stories"][1]) >= 0.5 for t in extras)
         extra += len(extras)
-        ok += sum(len(gold["stories"]) > 1 and f1(t, gold["stories"][1]) >= 0.5 for t in extras)
+        ok += sum(len(gold["stories"]) > 1 and bow_f1(t, gold["stories"][1]) >= 0.5 for t in extras)
     return (f"natural {np.mean(nat):.4f} changed {np.mean(chg):.4f} | split recall {hit}/{total} = "
             f"{hit / max(total, 1):.3f}, precision {ok}/{extra} = {ok / max(extra, 1):.3f}")
 
@@ -250,11 +242,15 @@ def train(x, y, rounds=ROUNDS, w=None, **params):
     return lightgbm.train({**PARAMS, **params}, data, rounds)
 
 
+def site_folds(rows, folds: int) -> dict[str, int]:
+    """Sites to folds by a stable hash of the host: the same folds on every run and machine."""
+    return {h: int(hashlib.sha256(h.encode()).hexdigest(), 16) % folds for h in {r[6] for r in rows}}
+
+
 def cross_validate(rows, folds: int, base, model_text, params: dict, rounds: int):
     """Out-of-fold texts: ``base(row)`` (without any model) and ``model_text(row, labeller)``
     with a model trained on the other folds' sites."""
-    # Sites to folds by a stable hash of the host: the same folds on every run and machine.
-    fold_of = {h: int(hashlib.sha256(h.encode()).hexdigest(), 16) % folds for h in {r[6] for r in rows}}
+    fold_of = site_folds(rows, folds)
     texts_base = {i: base(r) for i, r in enumerate(rows)}
     texts_model = {}
     for k in range(folds):
@@ -288,7 +284,7 @@ def cross_validate_text(rows, folds: int, config):
     model on the other folds' candidates, each page's candidates as the labeller that had
     not seen its site left them. Returns each page's stories (rules alone; labeller and
     boundaries), every page's candidate rows (to train the shipped boundary model on)."""
-    fold_of = {h: int(hashlib.sha256(h.encode()).hexdigest(), 16) % folds for h in {r[6] for r in rows}}
+    fold_of = site_folds(rows, folds)
     rules_cfg = dataclasses.replace(config, labeller=False)
     base = {i: page_stories(r[2], rules_cfg, None) for i, r in enumerate(rows)}
     labellers, bdata = {}, {}
