@@ -358,9 +358,9 @@ def boundary_rows(page: Labelling, feats: list, start: int = 0,
     row_of[keep] = np.arange(m)
     sel = row_of[of] >= 0
     words, word = np.unique(ids[sel], return_inverse=True)
-    counts = np.zeros((m + 1, max(len(words), 1)), dtype=np.float32)
-    np.add.at(counts, (row_of[of[sel]] + 1, word), 1.0)
-    cum = np.cumsum(counts, axis=0)
+    v = max(len(words), 1)
+    counts = np.bincount((row_of[of[sel]] + 1) * v + word, minlength=(m + 1) * v).reshape(m + 1, v)
+    cum = np.cumsum(counts, axis=0, dtype=np.float32)  # whole numbers: exact in float32
     prose = np.concatenate([[0.0], np.cumsum([kinds[i] == "prose" for i in keep])])
     j = np.arange(1, m)  # the candidate is keep[j]
     j = j[(prose[j] >= min_prose) & (prose[m] - prose[j] >= min_prose)]
@@ -370,7 +370,8 @@ def boundary_rows(page: Labelling, feats: list, start: int = 0,
     def span(lo, hi):
         return cum[np.clip(hi, 0, m)] - cum[np.clip(lo, 0, m)]
 
-    before, after = span(np.zeros_like(j), j), span(j, np.full_like(j, m))
+    before = cum[j]  # cum[0] is the empty sum
+    after = cum[m] - before
     b3, a3, b10, a10 = span(j - 3, j), span(j, j + 3), span(j - 10, j), span(j, j + 10)
     cos_all = _cosines(before, after)
     coh_after, coh_before = _cosines(a10, after - a10), _cosines(b10, before - b10)
