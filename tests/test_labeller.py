@@ -173,10 +173,10 @@ def test_char_counts_match_the_unicode_classes_in_and_beyond_the_table():
 def test_content_terms_keep_content_words_in_order_of_first_appearance():
     from newsclean.text import content_terms
 
-    ids, text_of, size = content_terms(["The harbour and the HARBOUR", "in 2024 the port", "Port harbour"],
-                                       frozenset({"the", "and"}))
-    words = ["the", "harbour", "and", "2024", "port"]  # every distinct word of three letters or more
-    assert size == len(words)
+    ids, text_of, words = content_terms(["The harbour and the HARBOUR", "in 2024 the port", "Port harbour"],
+                                        frozenset({"the", "and"}))
+    # every distinct word of three letters or more, casefolded, in order of first appearance
+    assert words == ("the", "harbour", "and", "2024", "port")
     assert [(words[i], t) for i, t in zip(ids.tolist(), text_of.tolist())] == [
         ("harbour", 0), ("harbour", 0), ("port", 1), ("port", 2), ("harbour", 2)]
 

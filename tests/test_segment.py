@@ -1,4 +1,5 @@
 from newsclean import Config, clean_text
+from newsclean.config import Segmenting
 
 from .conftest import SEEDS
 
@@ -191,7 +192,7 @@ def test_boundary_candidates_are_kept_lines_with_a_story_either_side_one_named_r
     from newsclean.segment import BOUNDARY_FEATURES, boundary_rows
 
     lab, feats = _labelled(two_stories())
-    cands, rows = boundary_rows(lab, feats, min_prose=2)
+    cands, rows = boundary_rows(lab, feats, Segmenting(min_story_prose=2))
     assert rows.shape == (len(cands), len(BOUNDARY_FEATURES)) and np.isfinite(rows).all()
     kept = [i for i, x in enumerate(lab.labels) if x is None]
     assert set(cands.tolist()) <= set(kept) and len(cands) >= 1
@@ -200,7 +201,7 @@ def test_boundary_candidates_are_kept_lines_with_a_story_either_side_one_named_r
     # the vocabulary on either side shares least where the volcano story begins (its headline)
     cos = rows[:, BOUNDARY_FEATURES.index("cos_all")]
     assert lab.blocks[int(cands[int(np.argmin(cos))])].text == "Volcano erupts on peninsula"
-    assert len(boundary_rows(lab, feats, min_prose=50)[0]) == 0  # no story that long on either side
+    assert len(boundary_rows(lab, feats, Segmenting(min_story_prose=50))[0]) == 0  # no story that long on either side
 
 
 def test_a_tiny_boundary_model_trained_on_fixture_pages_finds_the_seam():
@@ -221,7 +222,7 @@ def test_a_tiny_boundary_model_trained_on_fixture_pages_finds_the_seam():
         a, b = (HARBOUR, VOLCANO) if k % 2 else (VOLCANO, HARBOUR)
         text = page("Menu", "Headline one", *a[k % 2:], "Share", "Headline two", *b[: 4 - k % 2], "© Herald")
         lab, feats = _labelled(text)
-        cands, x = boundary_rows(lab, feats)
+        cands, x = boundary_rows(lab, feats, Segmenting())
         gold = {"stories": ["\n".join(a[k % 2:]), "\n".join(b[: 4 - k % 2])], "kind": "append"}
         data.append((x, train_cleaner.boundary_labels(lab.blocks, gold, cands)))
     assert sum(int(y.sum()) for _, y in data) >= 6
@@ -245,3 +246,31 @@ def test_the_shipped_boundary_model_loads_and_a_page_without_a_seam_stays_whole(
     recs = clean_text(page("Harbour expansion approved", "Published March 3, 2021", *HARBOUR, "Share",
                            *[p.replace("harbour", "port") for p in HARBOUR], "© 2021 Herald."))
     assert len(recs) == 1
+
+
+def test_word_weights_weigh_rare_words_most_and_say_nothing_in_a_language_without_a_list():
+    import numpy as np
+
+    from newsclean.text import word_weights
+
+    w = word_weights(("year", "people", "volcano", "reykjanes", "xqzvbn"), "en", 7.0, 0.5)
+    assert w[0] < w[2] < w[4] and w[1] < w[3]  # common words weigh little, names and unknown words most
+    assert w[4] == 7.0 and (w >= 0.5).all()
+    assert (word_weights(("year", "volcano"), None, 7.0, 0.5) == np.ones(2)).all()
+    assert (word_weights(("common",), "en", 7.0, 6.9) == 6.9).all()  # the floor holds
+
+
+def test_near_features_see_the_next_pages_headline_byline_and_date():
+    import numpy as np
+
+    from newsclean.segment import BOUNDARY_FEATURES, boundary_rows
+
+    lab, feats = _labelled(two_stories())
+    cands, rows = boundary_rows(lab, feats, Segmenting())
+    col = {n: rows[:, BOUNDARY_FEATURES.index(n)] for n in BOUNDARY_FEATURES}
+    assert ((0 <= col["ahead_pmin"]) & (col["ahead_pmin"] <= col["ahead_pmean"] + 1e-6)).all()
+    assert ((0 <= col["ahead_removed"]) & (col["ahead_removed"] <= 1)).all()
+    # the rare-word cosine across the volcano story's start is its least across any candidate
+    # of the page
+    k = int(np.argmin(col["wcos_all"]))
+    assert lab.blocks[int(cands[k])].text == "Volcano erupts on peninsula"

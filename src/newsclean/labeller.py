@@ -96,8 +96,8 @@ def topic_similarity(page: Labelling) -> np.ndarray:
     """Each line's cosine with the vocabulary of what the rules kept (the line itself left
     out): a story's paragraphs talk about its subject; a comment thread, a product blurb or
     another story's teaser, however prose-like, mostly do not."""
-    ids, line_of, v = page_terms(tuple(b.text for b in page.blocks), page.lang)
-    n, v = len(page.blocks), max(v, 1)
+    ids, line_of, vocab = page_terms(tuple(b.text for b in page.blocks), page.lang)
+    n, v = len(page.blocks), max(len(vocab), 1)
     out = np.zeros(n, dtype=np.float32)
     if not ids.size:
         return out

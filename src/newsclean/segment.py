@@ -26,7 +26,7 @@ import numpy as np
 from .language import LANGUAGES, foreign, language_code, language_table, top_language
 from .config import Config, Segmenting
 from .records import APPENDED, DUPLICATE, METADATA, RELATED, Labelling, Story, normalize_ws
-from .text import DATELINE_RE, page_terms, subject_said, subject_shares, url_subject
+from .text import DATELINE_RE, page_terms, subject_said, subject_shares, url_subject, word_weights
 
 # How much a place looks like a seam between two pages (the limits of each tier are
 # Config.segmenting's).
@@ -38,7 +38,8 @@ def content_words(page: Labelling, idx, cache: dict) -> np.ndarray:
     short words), indexed by the page's vocabulary: its blocks' words are found once
     (``cache``), each sum is one bincount."""
     if "ids" not in cache:
-        cache["ids"], cache["of"], cache["size"] = page_terms(tuple(b.text for b in page.blocks), page.lang)
+        cache["ids"], cache["of"], vocab = page_terms(tuple(b.text for b in page.blocks), page.lang)
+        cache["size"] = len(vocab)
     chosen = np.zeros(len(page.blocks), dtype=bool)
     chosen[list(idx)] = True
     return np.bincount(cache["ids"][chosen[cache["of"]]], minlength=cache["size"])
@@ -326,7 +327,14 @@ BOUNDARY_FEATURES = (
     "stop_before", "stop_after", "subj_before", "subj_after", "subj_after10", "title_before", "title_after",
     "rules_run", "head_date_near", "i_words_log", "i_headline_above", "after_prose_share",
     "i_headline", "i_title_words", "prose_before_log", "prose_after_log",
-) + tuple(f"gap_{r}" for r in GAP_REASONS)
+) + tuple(f"gap_{r}" for r in GAP_REASONS) + (
+    # the same cosines with words weighed by how rare they are (word_weights), and 20 lines a side
+    "wcos_all", "wcos3", "wcos10", "wcos_b10_aall", "wcoh_after", "wcoh_before", "wcos20", "wnew_vocab10",
+    "wcos_a3_after", "wcross_gain",
+    # the raw lines just after and before the candidate (Segmenting.boundary_window)
+    "ahead_pmean", "ahead_pmin", "ahead_removed", "ahead_meta", "ahead_head", "ahead_chrome", "ahead_twice",
+    "behind_pmean", "behind_removed", "ahead_short", "i_holds_next",
+)
 _COLUMN = {name: k for k, name in enumerate(BOUNDARY_FEATURES)}
 
 
@@ -338,12 +346,13 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(den > 0, num / np.maximum(den, 1e-12), 1.0)
 
 
-def boundary_rows(page: Labelling, feats: list, start: int = 0,
-                  min_prose: int = 2) -> tuple[np.ndarray, np.ndarray]:
+def boundary_rows(page: Labelling, feats: list, sg: Segmenting,
+                  start: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The candidate boundaries of a labelled page from block ``start`` on — every kept
-    line with at least ``min_prose`` kept prose lines above it (from ``start``) and below
-    it: a story is more than a stray line — and one row of BOUNDARY_FEATURES for each.
-    ``feats``: the blocks' own features (newsclean.clean.Feat)."""
+    line with at least ``sg.min_story_prose`` kept prose lines above it (from ``start``)
+    and below it: a story is more than a stray line — and one row of BOUNDARY_FEATURES for
+    each. ``feats``: the blocks' own features (newsclean.clean.Feat)."""
+    min_prose = sg.min_story_prose
     blocks, labels, kinds = page.blocks, page.labels, page.kinds
     n = len(blocks)
     probs = page.probs if page.probs is not None else np.ones(n)
@@ -351,7 +360,7 @@ def boundary_rows(page: Labelling, feats: list, start: int = 0,
     m = len(keep)
     if m < 2:
         return np.zeros(0, dtype=np.int64), np.zeros((0, len(BOUNDARY_FEATURES)), dtype=np.float32)
-    ids, of, _ = page_terms(tuple(b.text for b in blocks), page.lang)
+    ids, of, vocab = page_terms(tuple(b.text for b in blocks), page.lang)
     # each kept line's term counts (over the kept lines' own vocabulary), summed
     # cumulatively: any run of kept lines is two rows
     row_of = np.full(n, -1)
@@ -361,14 +370,17 @@ def boundary_rows(page: Labelling, feats: list, start: int = 0,
     v = max(len(words), 1)
     counts = np.bincount((row_of[of[sel]] + 1) * v + word, minlength=(m + 1) * v).reshape(m + 1, v)
     cum = np.cumsum(counts, axis=0, dtype=np.float32)  # whole numbers: exact in float32
+    weight = word_weights(tuple(vocab[w] for w in words.tolist()), language_code(page.lang),
+                          sg.common_word_zipf, sg.word_weight_floor) if len(words) else np.ones(1)
+    wcum = np.cumsum(counts * weight, axis=0)
     prose = np.concatenate([[0.0], np.cumsum([kinds[i] == "prose" for i in keep])])
     j = np.arange(1, m)  # the candidate is keep[j]
     j = j[(prose[j] >= min_prose) & (prose[m] - prose[j] >= min_prose)]
     if not len(j):
         return np.zeros(0, dtype=np.int64), np.zeros((0, len(BOUNDARY_FEATURES)), dtype=np.float32)
 
-    def span(lo, hi):
-        return cum[np.clip(hi, 0, m)] - cum[np.clip(lo, 0, m)]
+    def span(lo, hi, c=cum):
+        return c[np.clip(hi, 0, m)] - c[np.clip(lo, 0, m)]
 
     before = cum[j]  # cum[0] is the empty sum
     after = cum[m] - before
@@ -436,6 +448,23 @@ def boundary_rows(page: Labelling, feats: list, start: int = 0,
         row[_COLUMN["head_date_near"]] = any(kinds[x] == "meta" for h in heads for x in range(h + 1, min(h + 4, i + 1)))
         row[_COLUMN["i_headline_above"]] = bool(heads and heads[-1] >= i - 3)
         row[gap_cols] = [r in reasons for r in GAP_REASONS]
+    wbefore = wcum[j]
+    wafter = wcum[m] - wbefore
+    wb3, wa3, wb10, wa10 = span(j - 3, j, wcum), span(j, j + 3, wcum), span(j - 10, j, wcum), span(j, j + 10, wcum)
+    wcoh_after, wcoh_before = _cosines(wa10, wafter - wa10), _cosines(wb10, wbefore - wb10)
+    wcos_all = _cosines(wbefore, wafter)
+    put("wcos_all", wcos_all)
+    put("wcos3", _cosines(wb3, wa3))
+    put("wcos10", _cosines(wb10, wa10))
+    put("wcos_b10_aall", _cosines(wb10, wafter))
+    put("wcoh_after", wcoh_after)
+    put("wcoh_before", wcoh_before)
+    put("wcos20", _cosines(span(j - 20, j, wcum), span(j, j + 20, wcum)))
+    put("wnew_vocab10", np.where((wa10 > 0) & (wbefore == 0), wa10, 0.0).sum(axis=1)
+        / np.maximum(wa10.sum(axis=1), 1e-9))
+    put("wcos_a3_after", _cosines(wa3, wafter - wa3))
+    put("wcross_gain", np.minimum(wcoh_after, wcoh_before) - wcos_all)
+    near(page, cand, norms, sg, put)
     ci = cand.tolist()
     put("dateline", [DATELINE_RE.match(blocks[i].text) is not None for i in ci])
     put("i_words_log", [math.log1p(feats[i].n_words) for i in ci])
@@ -464,6 +493,54 @@ def boundary_rows(page: Labelling, feats: list, start: int = 0,
     return cand, out.astype(np.float32)
 
 
+def near(page: Labelling, cand: np.ndarray, norms: list[str], sg: Segmenting, put) -> None:
+    """The ahead_* and behind_* features: what the raw lines just after each candidate and
+    just before it are (the labeller's P, removed or not, the rules' kinds), and whether
+    the candidate holds the next line's text (a breadcrumb run into the headline it ends
+    with, the headline then printed alone)."""
+    n, w = len(page.blocks), sg.boundary_window
+    probs = page.probs if page.probs is not None else np.ones(n)
+
+    def sums(values):
+        return np.concatenate([[0.0], np.cumsum(np.asarray(values, dtype=np.float64))])
+
+    def window(c, lo, hi):
+        lo, hi = np.clip(lo, 0, n), np.clip(hi, 0, n)
+        return (c[hi] - c[lo]) / np.maximum(hi - lo, 1)
+
+    kinds = page.kinds
+    removed = sums([lab is not None for lab in page.labels])
+    p = sums(probs)
+    lo, hi = cand + 1, cand + 1 + w
+    put("ahead_pmean", window(p, lo, hi))
+    padded = np.concatenate([probs, np.ones(w)])
+    put("ahead_pmin", np.lib.stride_tricks.sliding_window_view(padded, w)[np.minimum(cand + 1, n)].min(axis=1))
+    put("ahead_removed", window(removed, lo, hi))
+    for name, kind in (("ahead_meta", "meta"), ("ahead_head", "headline"), ("ahead_chrome", "chrome")):
+        c = sums([k == kind for k in kinds])
+        put(name, c[np.clip(hi, 0, n)] - c[np.clip(lo, 0, n)])
+    put("ahead_short", window(sums([len(t.split()) <= sg.short_line_words for t in norms]), lo, hi))
+    put("behind_pmean", window(p, cand - w, cand))
+    put("behind_removed", window(removed, cand - w, cand))
+    twice, holds = [], []
+    for c in cand.tolist():
+        here, nxt = norms[c], norms[c + 1:c + 1 + w]
+        twice.append(any(t and (t in here or here in t) for t in nxt))
+        holds.append(any(t and t != here and t in here for t in nxt))
+    put("ahead_twice", twice)
+    put("i_holds_next", holds)
+
+
+def _seam_p(cands: np.ndarray, p: np.ndarray, b: int) -> float:
+    """The model's P at a seam of the rules. Where the seam is no candidate of the
+    model's: 0 if no candidate follows it either (no story of two prose lines below), else
+    1 (too little prose above it for the model to judge: a list of results, say)."""
+    at = np.flatnonzero(cands == b)
+    if at.size:
+        return float(p[at[0]])
+    return 1.0 if (cands > b).any() else 0.0
+
+
 def split_learned(labelled: Labelling, model, config: Config, feats: list,
                   seams: dict[int, str] | None = None) -> Labelling:
     """The labelled page cut where ``model`` (over boundary_rows) is surest another story
@@ -479,16 +556,17 @@ def split_learned(labelled: Labelling, model, config: Config, feats: list,
     strong = [b for b, tier in sorted((seams or {}).items()) if tier == STRONG] if sg.rules_strong_seams else []
     start, k = 0, 0
     while k + 1 < sg.max_stories:
-        cands, rows = boundary_rows(page, feats, start, sg.min_story_prose)
+        cands, rows = boundary_rows(page, feats, sg, start)
         p = model.probabilities(rows) if len(cands) else np.zeros(0)
         best = float(p.max(initial=0.0))
         if best >= sg.boundary_threshold:
             b = int(cands[int(np.argmax(p))])
             head = max((i for i in range(start, b) if page.labels[i] is None), default=start) + 1
             page.cuts[k + 1] = f"the boundary model gives {best:.2f} at line {b}"
-        elif k == 0 and strong:
+        elif k == 0 and strong and _seam_p(cands, p, strong[0]) >= sg.strong_seam_min_p:
             b = head = strong[0]
-            page.cuts[k + 1] = f"a strong seam of the rules at line {b} (the boundary model's best: {best:.2f})"
+            page.cuts[k + 1] = (f"a strong seam of the rules at line {b} (the boundary model gives it "
+                                f"{_seam_p(cands, p, b):.2f}; its best: {best:.2f})")
         else:
             break
         k += 1

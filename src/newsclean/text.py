@@ -88,10 +88,10 @@ def subject_said(subject: set[str], texts) -> float:
 CONTENT_WORDS = regex.compile(r"\w{3,}")
 
 
-def content_terms(texts: list[str], stop: frozenset[str]) -> tuple[np.ndarray, np.ndarray, int]:
+def content_terms(texts: list[str], stop: frozenset[str]) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """The content words of each text — casefolded, three letters or more, no stopwords
-    or numbers — as (word ids, the text each is in, the vocabulary's size). Ids follow the
-    order in which words first appear. Each text is searched in C and each distinct word
+    or numbers — as (word ids, the text each is in, the vocabulary: the word of each id).
+    Ids follow the order in which words first appear. Each text is searched in C and each distinct word
     judged once: per word, one dictionary lookup."""
     found = [CONTENT_WORDS.findall(t.casefold()) for t in texts]
     flat = list(chain.from_iterable(found))
@@ -101,13 +101,41 @@ def content_terms(texts: list[str], stop: frozenset[str]) -> tuple[np.ndarray, n
     content = ~(np.fromiter(map(stop.__contains__, vocab), dtype=bool, count=len(vocab))
                 | np.fromiter(map(str.isdigit, vocab), dtype=bool, count=len(vocab)))
     keep = content[ids] if len(flat) else np.zeros(0, dtype=bool)
-    return ids[keep], text_of[keep], len(vocab)
+    return ids[keep], text_of[keep], tuple(vocab)
 
 
 @lru_cache(maxsize=4)
-def page_terms(texts: tuple[str, ...], lang: str) -> tuple[np.ndarray, np.ndarray, int]:
+def page_terms(texts: tuple[str, ...], lang: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """content_terms of a page's blocks in its language, shared by the segmenter and the
     labeller (the same page's words, found once; read-only arrays)."""
-    ids, text_of, size = content_terms(list(texts), stopwords_of(lang))
+    ids, text_of, vocab = content_terms(list(texts), stopwords_of(lang))
     ids.flags.writeable = text_of.flags.writeable = False
-    return ids, text_of, size
+    return ids, text_of, vocab
+
+
+@lru_cache(maxsize=None)
+def _frequencies(code: str) -> dict[str, float]:
+    import wordfreq  # its lists load on first use, one language at a time
+
+    return wordfreq.get_frequency_dict(code, wordlist="small")
+
+
+@lru_cache(maxsize=None)
+def _frequency_codes() -> frozenset[str]:
+    import wordfreq
+
+    return frozenset(wordfreq.available_languages(wordlist="small"))
+
+
+def word_weights(words: tuple[str, ...], code: str | None, common_zipf: float, floor: float) -> np.ndarray:
+    """How much each word tells one story from another: ``common_zipf`` less its Zipf
+    frequency in the language (wordfreq's small lists: log10 of its count per billion
+    words), at least ``floor``. Words every story uses ("year", "people", "says") weigh
+    little, names and subject words much; a word the list lacks weighs most. All words
+    weigh 1 in a language wordfreq has no list for."""
+    if code not in _frequency_codes():
+        return np.ones(len(words))
+    freq = _frequencies(code)
+    zipf = np.array([freq.get(w, 0.0) for w in words], dtype=np.float64)
+    zipf = np.log10(np.maximum(zipf, 1e-9)) + 9.0  # 0 for a word the list lacks
+    return np.maximum(common_zipf - zipf, floor)
