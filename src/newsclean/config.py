@@ -155,7 +155,7 @@ class Segmenting:
     # fold, folds by site, on the changed pages of eval/ and eval-wide/; see README), into
     # at most max_stories stories (the model is trained and measured on the first cut of
     # a page; a second cut below it would be one it never saw).
-    boundary_threshold: float = 0.4
+    boundary_threshold: float = 0.35
     max_stories: int = 2
     # The boundary model's features (changing one means retraining it): the lines just
     # around a candidate, raw (kept or not), are the boundary_window lines after it and
