@@ -382,11 +382,7 @@ def boundary_rows(page: Labelling, feats: list, sg: Segmenting,
     def span(lo, hi, c=cum):
         return c[np.clip(hi, 0, m)] - c[np.clip(lo, 0, m)]
 
-    before = cum[j]  # cum[0] is the empty sum
-    after = cum[m] - before
-    b3, a3, b10, a10 = span(j - 3, j), span(j, j + 3), span(j - 10, j), span(j, j + 10)
-    cos_all = _cosines(before, after)
-    coh_after, coh_before = _cosines(a10, after - a10), _cosines(b10, before - b10)
+    before, a10 = cum[j], span(j, j + 10)  # cum[0] is the empty sum
     new_vocab = ((a10 > 0) & (before == 0)).sum(axis=1) / np.maximum((a10 > 0).sum(axis=1), 1)
     sizes = np.array([len(blocks[i].text) for i in keep], dtype=np.float64)
     chars = np.concatenate([[0.0], np.cumsum(sizes)])
@@ -415,13 +411,23 @@ def boundary_rows(page: Labelling, feats: list, sg: Segmenting,
     def put(name, values):
         out[:, _COLUMN[name]] = values
 
-    put("cos_all", cos_all)
-    put("cos3", _cosines(b3, a3))
-    put("cos10", _cosines(b10, a10))
-    put("cos_b10_aall", _cosines(b10, after))
-    put("coh_after", coh_after)
-    put("coh_before", coh_before)
-    put("cross_gain", np.minimum(coh_after, coh_before) - cos_all)
+    def shift(prefix, c):
+        """The vocabulary's shift at each candidate, over the cumulative term rows ``c``:
+        everything before against everything after, 3 and 10 lines a side, and each
+        side's 10 nearest lines against the rest of that side (its coherence)."""
+        before, after = c[j], c[m] - c[j]
+        b10, a10 = span(j - 10, j, c), span(j, j + 10, c)
+        whole, coh_a, coh_b = _cosines(before, after), _cosines(a10, after - a10), _cosines(b10, before - b10)
+        put(prefix + "cos_all", whole)
+        put(prefix + "cos3", _cosines(span(j - 3, j, c), span(j, j + 3, c)))
+        put(prefix + "cos10", _cosines(b10, a10))
+        put(prefix + "cos_b10_aall", _cosines(b10, after))
+        put(prefix + "coh_after", coh_a)
+        put(prefix + "coh_before", coh_b)
+        put(prefix + "cross_gain", np.minimum(coh_a, coh_b) - whole)
+
+    shift("", cum)
+    shift("w", wcum)
     put("new_vocab10", new_vocab)
     put("p_i", probs[cand])
     put("gap_pmean", 1.0)  # the labeller's mean and least probability of the lines between: none
@@ -450,20 +456,11 @@ def boundary_rows(page: Labelling, feats: list, sg: Segmenting,
         row[gap_cols] = [r in reasons for r in GAP_REASONS]
     wbefore = wcum[j]
     wafter = wcum[m] - wbefore
-    wb3, wa3, wb10, wa10 = span(j - 3, j, wcum), span(j, j + 3, wcum), span(j - 10, j, wcum), span(j, j + 10, wcum)
-    wcoh_after, wcoh_before = _cosines(wa10, wafter - wa10), _cosines(wb10, wbefore - wb10)
-    wcos_all = _cosines(wbefore, wafter)
-    put("wcos_all", wcos_all)
-    put("wcos3", _cosines(wb3, wa3))
-    put("wcos10", _cosines(wb10, wa10))
-    put("wcos_b10_aall", _cosines(wb10, wafter))
-    put("wcoh_after", wcoh_after)
-    put("wcoh_before", wcoh_before)
+    wa3, wa10 = span(j, j + 3, wcum), span(j, j + 10, wcum)
     put("wcos20", _cosines(span(j - 20, j, wcum), span(j, j + 20, wcum)))
     put("wnew_vocab10", np.where((wa10 > 0) & (wbefore == 0), wa10, 0.0).sum(axis=1)
         / np.maximum(wa10.sum(axis=1), 1e-9))
     put("wcos_a3_after", _cosines(wa3, wafter - wa3))
-    put("wcross_gain", np.minimum(wcoh_after, wcoh_before) - wcos_all)
     near(page, cand, norms, sg, put)
     ci = cand.tolist()
     put("dateline", [DATELINE_RE.match(blocks[i].text) is not None for i in ci])
