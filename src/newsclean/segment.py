@@ -372,7 +372,7 @@ def boundary_rows(page: Labelling, feats: list, sg: Segmenting,
     cum = np.cumsum(counts, axis=0, dtype=np.float32)  # whole numbers: exact in float32
     weight = word_weights(tuple(vocab[w] for w in words.tolist()), language_code(page.lang),
                           sg.common_word_zipf, sg.word_weight_floor) if len(words) else np.ones(1)
-    wcum = np.cumsum(counts * weight, axis=0)
+    wcum = np.cumsum(counts * weight.astype(np.float32), axis=0, dtype=np.float32)
     prose = np.concatenate([[0.0], np.cumsum([kinds[i] == "prose" for i in keep])])
     j = np.arange(1, m)  # the candidate is keep[j]
     j = j[(prose[j] >= min_prose) & (prose[m] - prose[j] >= min_prose)]
@@ -416,18 +416,19 @@ def boundary_rows(page: Labelling, feats: list, sg: Segmenting,
         everything before against everything after, 3 and 10 lines a side, and each
         side's 10 nearest lines against the rest of that side (its coherence)."""
         before, after = c[j], c[m] - c[j]
-        b10, a10 = span(j - 10, j, c), span(j, j + 10, c)
+        b10, a10, a3 = span(j - 10, j, c), span(j, j + 10, c), span(j, j + 3, c)
         whole, coh_a, coh_b = _cosines(before, after), _cosines(a10, after - a10), _cosines(b10, before - b10)
         put(prefix + "cos_all", whole)
-        put(prefix + "cos3", _cosines(span(j - 3, j, c), span(j, j + 3, c)))
+        put(prefix + "cos3", _cosines(span(j - 3, j, c), a3))
         put(prefix + "cos10", _cosines(b10, a10))
         put(prefix + "cos_b10_aall", _cosines(b10, after))
         put(prefix + "coh_after", coh_a)
         put(prefix + "coh_before", coh_b)
         put(prefix + "cross_gain", np.minimum(coh_a, coh_b) - whole)
+        return before, after, a3, a10
 
     shift("", cum)
-    shift("w", wcum)
+    wbefore, wafter, wa3, wa10 = shift("w", wcum)
     put("new_vocab10", new_vocab)
     put("p_i", probs[cand])
     put("gap_pmean", 1.0)  # the labeller's mean and least probability of the lines between: none
@@ -454,9 +455,6 @@ def boundary_rows(page: Labelling, feats: list, sg: Segmenting,
         row[_COLUMN["head_date_near"]] = any(kinds[x] == "meta" for h in heads for x in range(h + 1, min(h + 4, i + 1)))
         row[_COLUMN["i_headline_above"]] = bool(heads and heads[-1] >= i - 3)
         row[gap_cols] = [r in reasons for r in GAP_REASONS]
-    wbefore = wcum[j]
-    wafter = wcum[m] - wbefore
-    wa3, wa10 = span(j, j + 3, wcum), span(j, j + 10, wcum)
     put("wcos20", _cosines(span(j - 20, j, wcum), span(j, j + 20, wcum)))
     put("wnew_vocab10", np.where((wa10 > 0) & (wbefore == 0), wa10, 0.0).sum(axis=1)
         / np.maximum(wa10.sum(axis=1), 1e-9))
@@ -521,9 +519,14 @@ def near(page: Labelling, cand: np.ndarray, norms: list[str], sg: Segmenting, pu
     put("behind_removed", window(removed, cand - w, cand))
     twice, holds = [], []
     for c in cand.tolist():
-        here, nxt = norms[c], norms[c + 1:c + 1 + w]
-        twice.append(any(t and (t in here or here in t) for t in nxt))
-        holds.append(any(t and t != here and t in here for t in nxt))
+        here, seen, held = norms[c], False, False
+        for t in norms[c + 1:c + 1 + w]:
+            if t and t in here:
+                seen, held = True, held or t != here
+            elif t and here in t:
+                seen = True
+        twice.append(seen)
+        holds.append(held)
     put("ahead_twice", twice)
     put("i_holds_next", holds)
 
