@@ -274,3 +274,15 @@ def test_near_features_see_the_next_pages_headline_byline_and_date():
     # of the page
     k = int(np.argmin(col["wcos_all"]))
     assert lab.blocks[int(cands[k])].text == "Volcano erupts on peninsula"
+
+
+def test_a_strong_seam_stands_only_where_the_boundary_model_does_not_rule_it_out():
+    import dataclasses
+
+    text = (SEEDS / "000_a6daadb69c98c73a.txt").read_text(encoding="utf-8")
+    cfg = Config()
+    assert [r["story"] for r in clean_text(text, config=cfg)] == [0, 1]  # the model's P there: ~0.01
+    gated = dataclasses.replace(cfg, segmenting=dataclasses.replace(cfg.segmenting, strong_seam_min_p=0.5))
+    assert [r["story"] for r in clean_text(text, config=gated)] == [0]
+    ungated = dataclasses.replace(cfg, segmenting=dataclasses.replace(cfg.segmenting, rules_strong_seams=False))
+    assert [r["story"] for r in clean_text(text, config=ungated)] == [0]
