@@ -370,7 +370,7 @@ def boundary_rows(page: Labelling, feats: list, sg: Segmenting,
     v = max(len(words), 1)
     counts = np.bincount((row_of[of[sel]] + 1) * v + word, minlength=(m + 1) * v).reshape(m + 1, v)
     cum = np.cumsum(counts, axis=0, dtype=np.float32)  # whole numbers: exact in float32
-    weight = word_weights(tuple(vocab[w] for w in words.tolist()), language_code(page.lang),
+    weight = word_weights(list(map(vocab.__getitem__, words.tolist())), language_code(page.lang),
                           sg.common_word_zipf, sg.word_weight_floor) if len(words) else np.ones(1)
     wcum = np.cumsum(counts * weight.astype(np.float32), axis=0, dtype=np.float32)
     prose = np.concatenate([[0.0], np.cumsum([kinds[i] == "prose" for i in keep])])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, repeat
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -127,7 +127,7 @@ def _frequency_codes() -> frozenset[str]:
     return frozenset(wordfreq.available_languages(wordlist="small"))
 
 
-def word_weights(words: tuple[str, ...], code: str | None, common_zipf: float, floor: float) -> np.ndarray:
+def word_weights(words: list[str] | tuple[str, ...], code: str | None, common_zipf: float, floor: float) -> np.ndarray:
     """How much each word tells one story from another: ``common_zipf`` less its Zipf
     frequency in the language (wordfreq's small lists: log10 of its count per billion
     words), at least ``floor``. Words every story uses ("year", "people", "says") weigh
@@ -136,6 +136,6 @@ def word_weights(words: tuple[str, ...], code: str | None, common_zipf: float, f
     if code not in _frequency_codes():
         return np.ones(len(words))
     freq = _frequencies(code)
-    zipf = np.array([freq.get(w, 0.0) for w in words], dtype=np.float64)
+    zipf = np.fromiter(map(freq.get, words, repeat(0.0)), dtype=np.float64, count=len(words))
     zipf = np.log10(np.maximum(zipf, 1e-9)) + 9.0  # 0 for a word the list lacks
     return np.maximum(common_zipf - zipf, floor)
