@@ -217,3 +217,37 @@ def test_band_key_matrix_is_band_keys_row_by_row():
     m = band_key_matrix(sigs, cfg)
     assert m.shape == (5, cfg.bands)
     assert [row.tolist() for row in m] == [band_keys(s, cfg) for s in sigs]
+
+
+def test_bucket_shuffle_gives_the_same_pairs_at_any_number_of_partitions(monkeypatch):
+    import newsclean.dedup as dd
+
+    stories, cfg = _corpus_stories(300, seed=5)
+    results = []
+    for parts in (1, 5, 64):
+        monkeypatch.setattr(dd, "BUCKET_PARTS", parts)
+        d = Deduper(cfg)
+        for st in stories:
+            d.add(*st)
+        results.append((d.resolve(), d.stats()))
+    assert results[0] == results[1] == results[2] and results[0][0]
+
+
+def test_earlier_holders_are_what_each_story_finds_before_it_in_a_key_table():
+    from newsclean.dedup import KeyTable, _earlier_holders
+
+    rng = np.random.RandomState(7)
+    keys = rng.randint(0, 40, 600).astype(np.uint64)
+    owners = np.sort(rng.randint(0, 120, 600)).astype(np.int64)  # in story order, as stories are added;
+    # a story may hold a key twice
+    table = KeyTable.of(keys, owners)
+    for limit in (None, 3):
+        pairs = _earlier_holders(table, limit)
+        want = set()
+        for pos in range(120):
+            held = np.unique(keys[owners == pos])
+            for group in table.before(held, pos):
+                if len(group) and (limit is None or len(group) <= limit):
+                    want.update((pos, int(c)) for c in group)
+        assert {(int(p) >> 32, int(p) & 0xFFFFFFFF) for p in pairs} == want
+        assert list(pairs) == sorted(set(pairs.tolist()))

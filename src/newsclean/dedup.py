@@ -380,11 +380,12 @@ def best_match(e: Entry, pos: int, entries: list[Entry], cands: set[int], by_par
 
 
 # Dedup of a run without a persistent index, as stages with plain data between them
-# (datatrove's model): signatures (made by the cleaning steps) → band buckets and paragraph
-# holders (band key → the stories in it) → verified pairs (each story against the earlier
-# stories it shares a bucket or a probed paragraph with: a range of stories is a step any
-# executor can run) → clusters (connected components over integer positions) → decisions
-# (Deduper.resolve). The pairs are those the one-pass Deduper (kept for runs with an index,
+# (datatrove's model): signatures (made by the cleaning steps) → band keys and paragraph
+# probes by ranges of stories, split by key hash (bucket_keys, a map step) → each hash
+# partition's buckets and the candidate pairs they propose (bucket_pairs, a reduce step:
+# a bucket lies in one partition whole) → verified pairs (verify_pairs, by ranges of
+# stories) → clusters (connected components over integer positions) → decisions
+# (Deduper.resolve). Any executor can run the three steps. The pairs are those the one-pass Deduper (kept for runs with an index,
 # whose old entries join as lookups name them) verifies, so the clusters are the same.
 
 def band_key_matrix(sigs: np.ndarray, cfg: DedupConfig) -> np.ndarray:
@@ -435,41 +436,72 @@ class KeyTable:
         return out
 
 
-def buckets_of(entries: list[Entry], eligible: list[int], cfg: DedupConfig) -> tuple[KeyTable, KeyTable]:
-    """The band buckets and the paragraph holders of the eligible stories, as KeyTables
-    (built a slice of stories at a time, so no more than a slice's signatures are stacked)."""
-    band_parts, probe_keys, probe_owners = [], [], []
-    for i in range(0, len(eligible), VERIFY_CHUNK):
-        part = eligible[i:i + VERIFY_CHUNK]
-        band_parts.append(band_key_matrix(np.stack([entries[p].sig for p in part]), cfg))
-        for p in part:
-            k = np.array(entries[p].probes(cfg.para_probes), dtype=np.uint64)
-            probe_keys.append(k)
-            probe_owners.append(np.full(len(k), p, dtype=np.int64))
-    owners = np.asarray(eligible, dtype=np.int64)
-    bands = (np.concatenate(band_parts).ravel() if band_parts else np.empty(0, dtype=np.uint64))
-    band_owners = np.repeat(owners, cfg.bands)
-    cat = (lambda xs, dt: np.concatenate(xs) if xs else np.empty(0, dtype=dt))
-    return KeyTable.of(bands, band_owners), KeyTable.of(cat(probe_keys, np.uint64), cat(probe_owners, np.int64))
+def bucket_keys(positions: list[int], entries: list[Entry], cfg: DedupConfig,
+                parts: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The map step of the bucket shuffle: a range of stories' band keys and paragraph
+    probes with their holders, split by key hash into ``parts`` partitions — (band keys,
+    their stories, probe keys, their stories) for each."""
+    own = np.asarray(positions, dtype=np.int64)
+    bands = band_key_matrix(np.stack([entries[p].sig for p in positions]), cfg).ravel()
+    band_owners = np.repeat(own, cfg.bands)
+    probes = [np.array(entries[p].probes(cfg.para_probes), dtype=np.uint64) for p in positions]
+    probe_keys = np.concatenate(probes) if probes else np.empty(0, dtype=np.uint64)
+    probe_owners = np.repeat(own, [len(k) for k in probes])
+    out = []
+    for part in range(parts):
+        b, q = bands % _U64(parts) == part, probe_keys % _U64(parts) == part
+        out.append((bands[b], band_owners[b], probe_keys[q], probe_owners[q]))
+    return out
 
 
-def verify_range(positions: list[int], entries: list[Entry], bands: KeyTable, paras: KeyTable,
+def _earlier_holders(table: KeyTable, limit: int | None) -> np.ndarray:
+    """(story, earlier story) codes for every pair of holders of a key, the later first:
+    for each holder, all holders before it — only where at most ``limit`` are (None: no
+    limit). Encoded as story << 32 | earlier, sorted, each pair once."""
+    keys, owners = table.keys, table.owners
+    if not len(keys):
+        return np.empty(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(keys))))
+    # holders before each (key, story) in its key: the group's entries with a smaller story
+    before = np.searchsorted(group.astype(np.int64) << 32 | owners, group.astype(np.int64) << 32 | owners, "left") - starts[group]
+    ok = before > 0 if limit is None else (before > 0) & (before <= limit)
+    rows = np.flatnonzero(ok)
+    counts = before[rows]
+    which = np.repeat(rows, counts)  # the later story's row, once per earlier holder
+    first = starts[group[which]]
+    offset = np.arange(len(which)) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.unique(owners[which] << 32 | owners[first + offset])
+
+
+def bucket_pairs(pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+                 cfg: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The reduce step of the bucket shuffle: one partition's pieces, from every range of
+    stories, as buckets — and the candidate pairs they propose (codes of
+    _earlier_holders): by a band, every earlier story in a bucket; by a paragraph, the
+    earlier holders of a paragraph no more than para_max_docs stories held before."""
+    cat = (lambda k, dt: np.concatenate([p[k] for p in pieces]) if pieces else np.empty(0, dtype=dt))
+    bands = KeyTable.of(cat(0, np.uint64), cat(1, np.int64))
+    paras = KeyTable.of(cat(2, np.uint64), cat(3, np.int64))
+    return _earlier_holders(bands, None), _earlier_holders(paras, cfg.para_max_docs)
+
+
+def verify_pairs(positions: list[int], entries: list[Entry], band_pairs: np.ndarray, para_pairs: np.ndarray,
                  cfg: DedupConfig) -> tuple[list[tuple[int, int, float, str]], int, int]:
-    """Verified pairs of a range of stories: (story, the earlier one it copies, score,
-    kind) for each that has one, and the counts of candidates verified and rejected."""
+    """Verified pairs of a range of stories, given their candidate pairs (codes of
+    _earlier_holders, sorted): (story, the earlier one it copies, score, kind) for each
+    that has one, and the counts of candidates verified and rejected."""
     edges, verified, rejected = [], 0, 0
-    keys = band_key_matrix(np.stack([entries[p].sig for p in positions]), cfg) if positions else None
-    for k, pos in enumerate(positions):
-        e = entries[pos]
-        cands: set[int] = set()
-        for group in bands.before(keys[k], pos):
-            cands.update(group.tolist())
-        by_para: set[int] = set()
-        for group in paras.before(np.array(e.probes(cfg.para_probes), dtype=np.uint64), pos):
-            if 0 < len(group) <= cfg.para_max_docs:
-                by_para.update(group.tolist())
-        by_para -= cands
-        best, v, r = best_match(e, pos, entries, cands, by_para, cfg)
+    low = np.int64(0xFFFFFFFF)
+
+    def of(pairs, pos):
+        lo, hi = np.searchsorted(pairs, [pos << 32, (pos + 1) << 32])
+        return set((pairs[lo:hi] & low).tolist())
+
+    for pos in positions:
+        cands = of(band_pairs, pos)
+        by_para = of(para_pairs, pos) - cands
+        best, v, r = best_match(entries[pos], pos, entries, cands, by_para, cfg)
         verified, rejected = verified + v, rejected + r
         if best is not None:
             edges.append((pos, best[1], round(best[0], 4), best[2]))
@@ -477,6 +509,7 @@ def verify_range(positions: list[int], entries: list[Entry], bands: KeyTable, pa
 
 
 VERIFY_CHUNK = 2048  # stories a verification step takes (changes no output)
+BUCKET_PARTS = 16  # hash partitions of the band buckets and paragraph holders (changes no output)
 
 
 class Deduper:
@@ -602,19 +635,27 @@ class Deduper:
             self.by_paragraph.setdefault(k, []).append(pos)
 
     def link(self, executor=None) -> None:
-        """The staged verification (a run without an index): buckets, then verified pairs
-        by ranges of stories — on ``executor`` (newsclean.executors) when it ships shared
-        data once (Ray: the entries and buckets go to the object store a single time),
-        here otherwise — then their union."""
+        """The staged verification (a run without an index): band keys and paragraph
+        probes by ranges of stories, shuffled by key hash into BUCKET_PARTS partitions;
+        each partition's buckets and the candidate pairs they propose; the pairs verified
+        by ranges of stories; their union. The steps run on ``executor``
+        (newsclean.executors) when it ships shared data once (Ray: the entries go to the
+        object store a single time), here otherwise."""
         if not self.eligible:
             return
-        bands, paras = buckets_of(self.entries, self.eligible, self.cfg)
         chunks = [self.eligible[i:i + VERIFY_CHUNK] for i in range(0, len(self.eligible), VERIFY_CHUNK)]
-        if executor is not None and getattr(executor, "ships_shared_once", False):
-            results = executor.imap(verify_range, chunks, self.entries, bands, paras, self.cfg)
-        else:
-            results = (verify_range(c, self.entries, bands, paras, self.cfg) for c in chunks)
-        for edges, verified, rejected in results:
+        remote = executor is not None and getattr(executor, "ships_shared_once", False)
+
+        def run(fn, items, *shared):
+            return executor.imap(fn, items, *shared) if remote else (fn(it, *shared) for it in items)
+
+        mapped = list(run(bucket_keys, chunks, self.entries, self.cfg, BUCKET_PARTS))
+        reduced = list(run(bucket_pairs, [[m[p] for m in mapped] for p in range(BUCKET_PARTS)], self.cfg))
+        del mapped
+        band_pairs = np.unique(np.concatenate([r[0] for r in reduced]))
+        para_pairs = np.unique(np.concatenate([r[1] for r in reduced]))
+        del reduced
+        for edges, verified, rejected in run(verify_pairs, chunks, self.entries, band_pairs, para_pairs, self.cfg):
             self.candidates += verified
             self.rejected += rejected
             for pos, c, score, kind in edges:
