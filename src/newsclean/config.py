@@ -166,7 +166,8 @@ class Segmenting:
     # word_weight_floor: words every story uses tell two stories apart least. Out of
     # fold (quick decode, same model) the raw lines around took eval-wide's stories found
     # from 401 to 412 of 513, the weighted cosines to 439, each at fewer false cuts; the
-    # whole path: 0.858 / 0.940 split recall / precision before, 0.903 / 0.951 after.
+    # whole path: 0.858 / 0.940 split recall / precision before, 0.895-0.903 / 0.946-0.951
+    # after (two training runs; bagging seeds move it by about +-5 stories of 513).
     boundary_window: int = 5
     short_line_words: int = 4
     common_word_zipf: float = 7.0
