@@ -385,8 +385,9 @@ def best_match(e: Entry, pos: int, entries: list[Entry], cands: set[int], by_par
 # partition's buckets and the candidate pairs they propose (bucket_pairs, a reduce step:
 # a bucket lies in one partition whole) → verified pairs (verify_pairs, by ranges of
 # stories) → clusters (connected components over integer positions) → decisions
-# (Deduper.resolve). Any executor can run the three steps. The pairs are those the one-pass Deduper (kept for runs with an index,
-# whose old entries join as lookups name them) verifies, so the clusters are the same.
+# (Deduper.resolve). Any executor can run the three steps. The pairs are those the
+# one-pass Deduper (kept for runs with an index, whose old entries join as lookups name
+# them) verifies, so the clusters are the same.
 
 def band_key_matrix(sigs: np.ndarray, cfg: DedupConfig) -> np.ndarray:
     """One 64-bit key per LSH band for each signature (rows of ``sigs``): the band's rows
@@ -424,17 +425,6 @@ class KeyTable:
         shared[:-1] |= same
         return cls(keys[shared], owners[shared])
 
-    def before(self, keys: np.ndarray, pos: int) -> list[np.ndarray]:
-        """For each key, the stories before ``pos`` that hold it."""
-        lo = np.searchsorted(self.keys, keys, "left")
-        hi = np.searchsorted(self.keys, keys, "right")
-        out = []
-        for a, b in zip(lo.tolist(), hi.tolist()):
-            if b > a:
-                group = self.owners[a:b]
-                out.append(group[: int(np.searchsorted(group, pos, "left"))])
-        return out
-
 
 def bucket_keys(positions: list[int], entries: list[Entry], cfg: DedupConfig,
                 parts: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
@@ -462,9 +452,11 @@ def _earlier_holders(table: KeyTable, limit: int | None) -> np.ndarray:
     if not len(keys):
         return np.empty(0, dtype=np.int64)
     starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
-    group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(keys))))
+    group = np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(np.append(starts, len(keys))))
     # holders before each (key, story) in its key: the group's entries with a smaller story
-    before = np.searchsorted(group.astype(np.int64) << 32 | owners, group.astype(np.int64) << 32 | owners, "left") - starts[group]
+    # (owners ascend within a key, so (key, story) codes ascend)
+    code = group << 32 | owners
+    before = np.searchsorted(code, code, "left") - starts[group]
     ok = before > 0 if limit is None else (before > 0) & (before <= limit)
     rows = np.flatnonzero(ok)
     counts = before[rows]

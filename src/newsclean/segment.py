@@ -563,10 +563,10 @@ def split_learned(labelled: Labelling, model, config: Config, feats: list,
             b = int(cands[int(np.argmax(p))])
             head = max((i for i in range(start, b) if page.labels[i] is None), default=start) + 1
             page.cuts[k + 1] = f"the boundary model gives {best:.2f} at line {b}"
-        elif k == 0 and strong and _seam_p(cands, p, strong[0]) >= sg.strong_seam_min_p:
+        elif k == 0 and strong and (at := _seam_p(cands, p, strong[0])) >= sg.strong_seam_min_p:
             b = head = strong[0]
             page.cuts[k + 1] = (f"a strong seam of the rules at line {b} (the boundary model gives it "
-                                f"{_seam_p(cands, p, b):.2f}; its best: {best:.2f})")
+                                f"{at:.2f}; its best: {best:.2f})")
         else:
             break
         k += 1
