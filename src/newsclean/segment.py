@@ -459,7 +459,7 @@ def boundary_rows(page: Labelling, feats: list, sg: Segmenting,
     put("wnew_vocab10", np.where((wa10 > 0) & (wbefore == 0), wa10, 0.0).sum(axis=1)
         / np.maximum(wa10.sum(axis=1), 1e-9))
     put("wcos_a3_after", _cosines(wa3, wafter - wa3))
-    near(page, cand, norms, sg, put)
+    near(page, probs, cand, norms, sg, put)
     ci = cand.tolist()
     put("dateline", [DATELINE_RE.match(blocks[i].text) is not None for i in ci])
     put("i_words_log", [math.log1p(feats[i].n_words) for i in ci])
@@ -488,13 +488,12 @@ def boundary_rows(page: Labelling, feats: list, sg: Segmenting,
     return cand, out.astype(np.float32)
 
 
-def near(page: Labelling, cand: np.ndarray, norms: list[str], sg: Segmenting, put) -> None:
+def near(page: Labelling, probs: np.ndarray, cand: np.ndarray, norms: list[str], sg: Segmenting, put) -> None:
     """The ahead_* and behind_* features: what the raw lines just after each candidate and
-    just before it are (the labeller's P, removed or not, the rules' kinds), and whether
+    just before it are (the labeller's P ``probs``, removed or not, the rules' kinds), and whether
     the candidate holds the next line's text (a breadcrumb run into the headline it ends
     with, the headline then printed alone)."""
     n, w = len(page.blocks), sg.boundary_window
-    probs = page.probs if page.probs is not None else np.ones(n)
 
     def sums(values):
         return np.concatenate([[0.0], np.cumsum(np.asarray(values, dtype=np.float64))])
