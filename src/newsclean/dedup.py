@@ -256,7 +256,7 @@ def band_keys(sig: np.ndarray, cfg: DedupConfig) -> list[int]:
     return band_key_matrix(sig[None, :], cfg)[0].tolist()
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """What dedup keeps of a story: its signature and the facts that choose a representative."""
 
