@@ -383,8 +383,8 @@ def best_match(e: Entry, pos: int, entries: list[Entry], cands: set[int], by_par
 # (datatrove's model): signatures (made by the cleaning steps) → band keys and paragraph
 # probes by ranges of stories, split by key hash (bucket_keys, a map step) → each hash
 # partition's buckets and the candidate pairs they propose (bucket_pairs, a reduce step:
-# a bucket lies in one partition whole) → verified pairs (verify_pairs, by ranges of
-# stories) → clusters (connected components over integer positions) → decisions
+# a bucket lies in one partition whole) → each range of stories' pairs from every
+# partition (range_pairs) → verified pairs (verify_pairs, by ranges of stories) → clusters (connected components over integer positions) → decisions
 # (Deduper.resolve). Any executor can run the three steps. The pairs are those the
 # one-pass Deduper (kept for runs with an index, whose old entries join as lookups name
 # them) verifies, so the clusters are the same.
@@ -478,11 +478,24 @@ def bucket_pairs(pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     return _earlier_holders(bands, None), _earlier_holders(paras, cfg.para_max_docs)
 
 
-def verify_pairs(positions: list[int], entries: list[Entry], band_pairs: np.ndarray, para_pairs: np.ndarray,
+def range_pairs(reduced: list[tuple[np.ndarray, np.ndarray]], positions: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs of a range of stories (ascending positions) from every
+    partition's sorted codes: (band pairs, paragraph pairs), sorted, each once."""
+    lo, hi = np.int64(positions[0]) << 32, np.int64(positions[-1] + 1) << 32
+
+    def gather(k: int) -> np.ndarray:
+        parts = [r[k][np.searchsorted(r[k], lo):np.searchsorted(r[k], hi)] for r in reduced]
+        return np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+
+    return gather(0), gather(1)
+
+
+def verify_pairs(item: tuple[list[int], np.ndarray, np.ndarray], entries: list[Entry],
                  cfg: DedupConfig) -> tuple[list[tuple[int, int, float, str]], int, int]:
-    """Verified pairs of a range of stories, given their candidate pairs (codes of
-    _earlier_holders, sorted): (story, the earlier one it copies, score, kind) for each
-    that has one, and the counts of candidates verified and rejected."""
+    """Verified pairs of a range of stories, given with their candidate pairs (codes of
+    _earlier_holders, sorted: range_pairs): (story, the earlier one it copies, score, kind)
+    for each that has one, and the counts of candidates verified and rejected."""
+    positions, band_pairs, para_pairs = item
     edges, verified, rejected = [], 0, 0
     low = np.int64(0xFFFFFFFF)
 
@@ -642,12 +655,21 @@ class Deduper:
             return executor.imap(fn, items, *shared) if remote else (fn(it, *shared) for it in items)
 
         mapped = list(run(bucket_keys, chunks, self.entries, self.cfg, BUCKET_PARTS))
-        reduced = list(run(bucket_pairs, [[m[p] for m in mapped] for p in range(BUCKET_PARTS)], self.cfg))
+
+        def partitions(mapped):
+            # A partition's pieces are let go once its reduce has them: the keys of all
+            # partitions and all the pairs are never held at once.
+            for part in range(BUCKET_PARTS):
+                yield [m[part] for m in mapped]
+                for m in mapped:
+                    m[part] = None
+
+        reduced = list(run(bucket_pairs, partitions(mapped), self.cfg))
         del mapped
-        band_pairs = np.unique(np.concatenate([r[0] for r in reduced]))
-        para_pairs = np.unique(np.concatenate([r[1] for r in reduced]))
-        del reduced
-        for edges, verified, rejected in run(verify_pairs, chunks, self.entries, band_pairs, para_pairs, self.cfg):
+        # Each range of stories gets its own pairs from every partition (a second
+        # shuffle, by story), never one array of all the corpus's pairs.
+        ranges = ((chunk, *range_pairs(reduced, chunk)) for chunk in chunks)
+        for edges, verified, rejected in run(verify_pairs, ranges, self.entries, self.cfg):
             self.candidates += verified
             self.rejected += rejected
             for pos, c, score, kind in edges:
