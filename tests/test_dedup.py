@@ -251,3 +251,21 @@ def test_earlier_holders_are_what_each_story_finds_before_it_in_a_key_table():
                     want.update((pos, c) for c in group)
         assert {(int(p) >> 32, int(p) & 0xFFFFFFFF) for p in pairs} == want
         assert list(pairs) == sorted(set(pairs.tolist()))
+
+
+def test_range_pairs_are_a_ranges_pairs_from_every_partition_each_once():
+    from newsclean.dedup import range_pairs
+
+    rng = np.random.RandomState(11)
+
+    def codes(n):  # (story << 32 | earlier), sorted and unique, as bucket_pairs returns them
+        story = rng.randint(1, 100, n).astype(np.int64)
+        return np.unique(story << 32 | rng.randint(0, 100, n).astype(np.int64) % story)
+
+    reduced = [(codes(300), codes(200)) for _ in range(4)]
+    reduced[1] = (reduced[0][0][:50], reduced[1][1])  # a pair proposed in two partitions
+    positions = [20, 23, 40]  # a range of eligible stories: 20 to 40, some between not eligible
+    band, para = range_pairs(reduced, positions)
+    for got, k in ((band, 0), (para, 1)):
+        want = sorted({int(c) for r in reduced for c in r[k] if 20 <= int(c) >> 32 <= 40})
+        assert got.tolist() == want
