@@ -384,7 +384,8 @@ def best_match(e: Entry, pos: int, entries: list[Entry], cands: set[int], by_par
 # probes by ranges of stories, split by key hash (bucket_keys, a map step) → each hash
 # partition's buckets and the candidate pairs they propose (bucket_pairs, a reduce step:
 # a bucket lies in one partition whole) → each range of stories' pairs from every
-# partition (range_pairs) → verified pairs (verify_pairs, by ranges of stories) → clusters (connected components over integer positions) → decisions
+# partition (range_pairs) → verified pairs (verify_pairs, by ranges of stories) →
+# clusters (connected components over integer positions) → decisions
 # (Deduper.resolve). Any executor can run the three steps. The pairs are those the
 # one-pass Deduper (kept for runs with an index, whose old entries join as lookups name
 # them) verifies, so the clusters are the same.
@@ -657,8 +658,8 @@ class Deduper:
         mapped = list(run(bucket_keys, chunks, self.entries, self.cfg, BUCKET_PARTS))
 
         def partitions(mapped):
-            # A partition's pieces are let go once its reduce has them: the keys of all
-            # partitions and all the pairs are never held at once.
+            # A partition's pieces are let go once its reduce has them: the map's keys
+            # shrink as the reduce's pairs grow.
             for part in range(BUCKET_PARTS):
                 yield [m[part] for m in mapped]
                 for m in mapped:
@@ -667,7 +668,8 @@ class Deduper:
         reduced = list(run(bucket_pairs, partitions(mapped), self.cfg))
         del mapped
         # Each range of stories gets its own pairs from every partition (a second
-        # shuffle, by story), never one array of all the corpus's pairs.
+        # shuffle, by story): no array of all the corpus's pairs is built, and a Ray task
+        # is sent its range's pairs, not all of them.
         ranges = ((chunk, *range_pairs(reduced, chunk)) for chunk in chunks)
         for edges, verified, rejected in run(verify_pairs, ranges, self.entries, self.cfg):
             self.candidates += verified
