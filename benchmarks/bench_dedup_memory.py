@@ -34,7 +34,8 @@ def main() -> None:
         sig[0] = i  # every story its own signature and paragraphs
         p = paras[i % 1000].copy()
         p[0] = i
-        d.add(f"doc-{i:08d}#0", "x" * 100, "2025-01-01", sig, 300, exact=i * 7919, paras=(p.tobytes(), np.full(10, 200, np.uint32).tobytes()))
+        chars = np.full(10, 200, np.uint32).tobytes()
+        d.add(f"doc-{i:08d}#0", "x" * 100, "2025-01-01", sig, 300, exact=i * 7919, paras=(p.tobytes(), chars))
     gc.collect()
     grown = psutil.Process().memory_info().rss - before
     print(f"{a.stories} stories: {grown / a.stories:.0f} bytes a story in the Deduper "

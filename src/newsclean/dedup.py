@@ -424,7 +424,7 @@ class KeyTable:
         shared = np.zeros(len(keys), dtype=bool)
         shared[1:] |= same
         shared[:-1] |= same
-        return cls(keys[shared], owners[shared].astype(np.int64))
+        return cls(keys[shared], owners[shared].astype(np.int64, copy=False))
 
 
 def bucket_keys(positions: list[int], entries: list[Entry], cfg: DedupConfig,
@@ -486,7 +486,7 @@ def range_pairs(reduced: list[tuple[np.ndarray, np.ndarray]], positions: list[in
 
     def gather(k: int) -> np.ndarray:
         parts = [r[k][np.searchsorted(r[k], lo):np.searchsorted(r[k], hi)] for r in reduced]
-        return np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+        return np.unique(np.concatenate(parts))  # (BUCKET_PARTS >= 1: never no parts)
 
     return gather(0), gather(1)
 
