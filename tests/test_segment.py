@@ -286,3 +286,53 @@ def test_a_strong_seam_stands_only_where_the_boundary_model_does_not_rule_it_out
     assert [r["story"] for r in clean_text(text, config=gated)] == [0]
     ungated = dataclasses.replace(cfg, segmenting=dataclasses.replace(cfg.segmenting, rules_strong_seams=False))
     assert [r["story"] for r in clean_text(text, config=ungated)] == [0]
+
+
+def _dense_reference(line, word, weight, m):
+    """The candidate vocabulary features the slow way: every kept line's term row, summed
+    cumulatively, and each run a difference of two rows (what boundary_rows did before
+    KeptTerms)."""
+    import numpy as np
+
+    counts = np.zeros((m + 1, len(weight)))
+    np.add.at(counts, (line + 1, word), 1.0)
+    cum, wcum = np.cumsum(counts, axis=0), np.cumsum(counts * weight, axis=0)
+
+    def span(c, lo, hi):
+        return c[np.clip(hi, 0, m)] - c[np.clip(lo, 0, m)]
+
+    def cos(a, b):
+        num, den = (a * b).sum(1), np.sqrt((a * a).sum(1) * (b * b).sum(1))
+        return np.where(den > 0, num / np.maximum(den, 1e-12), 1.0)
+
+    return cum, wcum, span, cos
+
+
+def test_kept_terms_give_the_cosines_and_new_vocabulary_of_explicit_term_rows():
+    import numpy as np
+
+    from newsclean.segment import KeptTerms
+
+    rng = np.random.default_rng(7)
+    for m, v, occurrences in ((1, 1, 0), (6, 3, 20), (40, 25, 300), (90, 400, 900)):
+        line = np.sort(rng.integers(0, m, occurrences))
+        line[: min(3, occurrences)] = min(2, m - 1)  # a line said several times, and lines with no words
+        word = rng.integers(0, v, occurrences)
+        weight = rng.uniform(0.5, 7.0, v)
+        terms = KeptTerms.of(line, word, weight, m)
+        cum, wcum, span, cos = _dense_reference(line, word, weight, m)
+        j = np.arange(0, m + 1)
+        for lo, hi, lo2, hi2 in ((0, j, j, m), (j - 3, j, j, j + 3), (j - 10, j, 0, j - 10), (j + 3, m, j, j + 20)):
+            want = {k: cos(span(c, lo, hi), span(c, lo2, hi2)) for k, c in ((0, cum), (1, wcum))}
+            x, y = terms.run(lo, hi), terms.run(lo2, hi2)
+            for c, g in ((0, terms.plain), (1, terms.weighted)):
+                xx, yy = terms.dots(g, x, x), terms.dots(g, y, y)
+                empty = (terms.dots(terms.plain, x, x) == 0) | (terms.dots(terms.plain, y, y) == 0)
+                np.testing.assert_allclose(terms.cosine(g, x, y, xx, yy, empty), want[c], atol=1e-9)
+        jj = np.arange(0, m)
+        a10, before = span(cum, jj, jj + 10), cum[jj]
+        want_new = ((a10 > 0) & (before == 0)).sum(1) / np.maximum((a10 > 0).sum(1), 1)
+        np.testing.assert_allclose(terms.new_words(jj, 10), want_new, atol=1e-12)
+        wa10 = span(wcum, jj, jj + 10)
+        want_w = np.where((wa10 > 0) & (wcum[jj] == 0), wa10, 0.0).sum(1) / np.maximum(wa10.sum(1), 1e-9)
+        np.testing.assert_allclose(terms.new_weight(jj, 10), want_w, atol=1e-9)

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 import numpy as np
-
 
 from .language import LANGUAGES, foreign, language_code, language_table, top_language
 from .config import Config, Segmenting
@@ -338,12 +338,96 @@ BOUNDARY_FEATURES = (
 _COLUMN = {name: k for k, name in enumerate(BOUNDARY_FEATURES)}
 
 
-def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise cosine of term-frequency rows (1 where either side has no words: nothing
-    to tell them apart by)."""
-    num = np.einsum("ij,ij->i", a, b)
-    den = np.sqrt(np.einsum("ij,ij->i", a, a) * np.einsum("ij,ij->i", b, b))
-    return np.where(den > 0, num / np.maximum(den, 1e-12), 1.0)
+@dataclass(frozen=True)
+class KeptTerms:
+    """The content words of a page's kept lines, held so that any two runs of kept lines
+    compare in constant time: a cosine needs only dot products, and the dot product of
+    two runs' term rows is four entries of the Gram matrix of the cumulative rows
+    (``<cum[b] - cum[a], cum[d] - cum[c]> = G[b,d] - G[b,c] - G[a,d] + G[a,c]``, with
+    ``cum[k]`` the sum of the first k kept lines), which comes from the lines' sparse
+    Gram matrix by two cumulative sums. Nothing of the size of lines × vocabulary is
+    made. ``plain`` counts each word 1, ``weighted`` its weight (text.word_weights)."""
+
+    m: int  # kept lines
+    plain: np.ndarray  # (m + 1, m + 1) Gram matrices of the cumulative rows
+    weighted: np.ndarray
+    first_cum: np.ndarray  # (m + 1,) words first said by the first k kept lines
+    prev: np.ndarray  # per pair of pairs: the kept line that last said its word before, -1 for none
+    line_weight_cum: np.ndarray  # (m + 1,) the weighted words of the first k kept lines
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray]  # (line, its word's first line, weighted count), by line
+
+    @classmethod
+    def of(cls, line: np.ndarray, word: np.ndarray, weight: np.ndarray, m: int) -> "KeptTerms":
+        """From each occurrence's kept line (0..m-1) and word id (into ``weight``)."""
+        from scipy.sparse import csr_matrix  # a dependency of LightGBM's; sparse products in C
+
+        v = len(weight)
+        pairs, count = np.unique(line.astype(np.int64) * v + word, return_counts=True)  # by line, then word
+        pl, pw = pairs // v, pairs % v
+        wc = count * weight[pw]
+        indptr = np.searchsorted(pl, np.arange(m + 1))
+        grams = []
+        for values in (count.astype(np.float64), wc):
+            x = csr_matrix((values, pw, indptr), shape=(m, v))
+            g = np.zeros((m + 1, m + 1))
+            g[1:, 1:] = (x @ x.T.toarray()).cumsum(0).cumsum(1)
+            grams.append(g)
+        first = np.full(v, m, dtype=np.int64)
+        if pairs.size:
+            words, at = np.unique(pw, return_index=True)  # pairs run by line: the first is the first line
+            first[words] = pl[at]
+        # the line each (line, word) pair last said the word on before, -1 for none
+        order = np.lexsort((pl, pw))
+        prev = np.full(pairs.size, -1, dtype=np.int64)
+        same = pw[order][1:] == pw[order][:-1]
+        prev[order[1:][same]] = pl[order][:-1][same]
+        first_cum = np.concatenate([[0], np.cumsum(np.bincount(first[first < m], minlength=m))])
+        return cls(m, grams[0], grams[1], first_cum, prev, np.concatenate([[0.0], np.cumsum(
+            np.bincount(pl, weights=wc, minlength=m))]), (pl, first[pw], wc))
+
+    def run(self, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+        """Kept lines lo..hi-1 (arrays; clipped to the page), as flat indices into a Gram
+        matrix: what dots and norms read."""
+        a, b = np.clip(lo, 0, self.m), np.clip(hi, 0, self.m)
+        return a, b
+
+    def dots(self, g: np.ndarray, x: tuple, y: tuple) -> np.ndarray:
+        """<run x, run y> of runs made by ``run``."""
+        (a, b), (c, d), w = x, y, self.m + 1
+        flat = g.ravel()
+        return flat[b * w + d] - flat[b * w + c] - flat[a * w + d] + flat[a * w + c]
+
+    def cosine(self, g: np.ndarray, x: tuple, y: tuple, xx: np.ndarray, yy: np.ndarray,
+               empty: np.ndarray) -> np.ndarray:
+        """Cosine of two runs' term rows, given their squared norms; 1 where either run
+        has no words (``empty``: nothing to tell them apart by)."""
+        return np.where(empty, 1.0, self.dots(g, x, y) / np.sqrt(np.where(empty, 1.0, xx * yy)))
+
+    def new_words(self, j: np.ndarray, w: int) -> np.ndarray:
+        """The share of the distinct words of kept lines j..j+w-1 that no kept line before
+        j said. A pair (line r, word) is a window's first sight of the word for the
+        windows starting after the word's previous line and no more than w-1 lines above r."""
+        pl, _, _ = self.pairs
+        diff = np.zeros(self.m + 1)
+        np.add.at(diff, np.maximum(self.prev + 1, pl - (w - 1)), 1.0)
+        np.add.at(diff, pl + 1, -1.0)
+        seen = np.cumsum(diff)[j]
+        new = self.first_cum[np.minimum(j + w, self.m)] - self.first_cum[j]
+        return new / np.maximum(seen, 1)
+
+    def new_weight(self, j: np.ndarray, w: int) -> np.ndarray:
+        """The share of the weighted words of kept lines j..j+w-1 that are words no kept
+        line before j said: a pair (line r, word first said on line f) counts for the
+        windows starting in max(r-w+1, 0)..f."""
+        pl, first, wc = self.pairs
+        lo = np.maximum(pl - (w - 1), 0)
+        ok = lo <= first
+        diff = np.zeros(self.m + 1)
+        np.add.at(diff, lo[ok], wc[ok])
+        np.add.at(diff, first[ok] + 1, -wc[ok])
+        fresh = np.cumsum(diff)[j]
+        total = self.line_weight_cum[np.minimum(j + w, self.m)] - self.line_weight_cum[j]
+        return fresh / np.maximum(total, 1e-9)
 
 
 def boundary_rows(page: Labelling, feats: list, sg: Segmenting,
@@ -361,29 +445,19 @@ def boundary_rows(page: Labelling, feats: list, sg: Segmenting,
     if m < 2:
         return np.zeros(0, dtype=np.int64), np.zeros((0, len(BOUNDARY_FEATURES)), dtype=np.float32)
     ids, of, vocab = page_terms(tuple(b.text for b in blocks), page.lang)
-    # each kept line's term counts (over the kept lines' own vocabulary), summed
-    # cumulatively: any run of kept lines is two rows
     row_of = np.full(n, -1)
     row_of[keep] = np.arange(m)
     sel = row_of[of] >= 0
     words, word = np.unique(ids[sel], return_inverse=True)
-    v = max(len(words), 1)
-    counts = np.bincount((row_of[of[sel]] + 1) * v + word, minlength=(m + 1) * v).reshape(m + 1, v)
-    cum = np.cumsum(counts, axis=0, dtype=np.float32)  # whole numbers: exact in float32
     weight = word_weights(list(map(vocab.__getitem__, words.tolist())), language_code(page.lang),
                           sg.common_word_zipf, sg.word_weight_floor) if len(words) else np.ones(1)
-    wcum = np.cumsum(counts * weight.astype(np.float32), axis=0, dtype=np.float32)
+    terms = KeptTerms.of(row_of[of[sel]], word, weight, m)
     prose = np.concatenate([[0.0], np.cumsum([kinds[i] == "prose" for i in keep])])
     j = np.arange(1, m)  # the candidate is keep[j]
     j = j[(prose[j] >= min_prose) & (prose[m] - prose[j] >= min_prose)]
     if not len(j):
         return np.zeros(0, dtype=np.int64), np.zeros((0, len(BOUNDARY_FEATURES)), dtype=np.float32)
 
-    def span(lo, hi, c=cum):
-        return c[np.clip(hi, 0, m)] - c[np.clip(lo, 0, m)]
-
-    before, a10 = cum[j], span(j, j + 10)  # cum[0] is the empty sum
-    new_vocab = ((a10 > 0) & (before == 0)).sum(axis=1) / np.maximum((a10 > 0).sum(axis=1), 1)
     sizes = np.array([len(blocks[i].text) for i in keep], dtype=np.float64)
     chars = np.concatenate([[0.0], np.cumsum(sizes)])
     langs = np.vstack([np.zeros((1, len(LANGUAGES))),
@@ -411,25 +485,26 @@ def boundary_rows(page: Labelling, feats: list, sg: Segmenting,
     def put(name, values):
         out[:, _COLUMN[name]] = values
 
-    def shift(prefix, c):
-        """The vocabulary's shift at each candidate, over the cumulative term rows ``c``:
-        everything before against everything after, 3 and 10 lines a side, and each
-        side's 10 nearest lines against the rest of that side (its coherence)."""
-        before, after = c[j], c[m] - c[j]
-        b10, a10, a3 = span(j - 10, j, c), span(j, j + 10, c), span(j, j + 3, c)
-        whole, coh_a, coh_b = _cosines(before, after), _cosines(a10, after - a10), _cosines(b10, before - b10)
+    spans = {"before": (0, j), "after": (j, m), "b3": (j - 3, j), "a3": (j, j + 3), "b10": (j - 10, j),
+            "a10": (j, j + 10), "b20": (j - 20, j), "a20": (j, j + 20), "past_a3": (j + 3, m),
+            "past_a10": (j + 10, m), "before_b10": (0, j - 10)}
+    spans = {k: terms.run(lo, hi) for k, (lo, hi) in spans.items()}
+    sq = {(g, k): terms.dots(terms.weighted if g else terms.plain, r, r) for k, r in spans.items() for g in (0, 1)}
+
+    def cos(weighted: int, x: str, y: str) -> np.ndarray:
+        return terms.cosine(terms.weighted if weighted else terms.plain, spans[x], spans[y], sq[weighted, x],
+                            sq[weighted, y], (sq[0, x] == 0) | (sq[0, y] == 0))
+
+    for prefix, w in (("", 0), ("w", 1)):
+        whole, coh_a, coh_b = cos(w, "before", "after"), cos(w, "a10", "past_a10"), cos(w, "b10", "before_b10")
         put(prefix + "cos_all", whole)
-        put(prefix + "cos3", _cosines(span(j - 3, j, c), a3))
-        put(prefix + "cos10", _cosines(b10, a10))
-        put(prefix + "cos_b10_aall", _cosines(b10, after))
+        put(prefix + "cos3", cos(w, "b3", "a3"))
+        put(prefix + "cos10", cos(w, "b10", "a10"))
+        put(prefix + "cos_b10_aall", cos(w, "b10", "after"))
         put(prefix + "coh_after", coh_a)
         put(prefix + "coh_before", coh_b)
         put(prefix + "cross_gain", np.minimum(coh_a, coh_b) - whole)
-        return before, after, a3, a10
-
-    shift("", cum)
-    wbefore, wafter, wa3, wa10 = shift("w", wcum)
-    put("new_vocab10", new_vocab)
+    put("new_vocab10", terms.new_words(j, 10))
     put("p_i", probs[cand])
     put("gap_pmean", 1.0)  # the labeller's mean and least probability of the lines between: none
     put("gap_pmin", 1.0)
@@ -455,10 +530,9 @@ def boundary_rows(page: Labelling, feats: list, sg: Segmenting,
         row[_COLUMN["head_date_near"]] = any(kinds[x] == "meta" for h in heads for x in range(h + 1, min(h + 4, i + 1)))
         row[_COLUMN["i_headline_above"]] = bool(heads and heads[-1] >= i - 3)
         row[gap_cols] = [r in reasons for r in GAP_REASONS]
-    put("wcos20", _cosines(span(j - 20, j, wcum), span(j, j + 20, wcum)))
-    put("wnew_vocab10", np.where((wa10 > 0) & (wbefore == 0), wa10, 0.0).sum(axis=1)
-        / np.maximum(wa10.sum(axis=1), 1e-9))
-    put("wcos_a3_after", _cosines(wa3, wafter - wa3))
+    put("wcos20", cos(1, "b20", "a20"))
+    put("wnew_vocab10", terms.new_weight(j, 10))
+    put("wcos_a3_after", cos(1, "a3", "past_a3"))
     near(page, probs, cand, norms, sg, put)
     ci = cand.tolist()
     put("dateline", [DATELINE_RE.match(blocks[i].text) is not None for i in ci])
