@@ -233,3 +233,22 @@ def test_an_html_page_without_a_date_in_its_markup_is_dated_by_its_date_line():
     cut = process_page(extract(Document("h", html, "html", {"path": "h.html"}), Config()), Config(), sign=False)
     assert [(s.title, s.date) for s in cut.stories] == [("Council approves harbour plan", "2021-05-03")]
     assert all(not t.startswith("Published") for s in cut.stories for t in s.text.split("\n\n"))
+
+
+def test_caption_patterns_searched_three_ways_find_what_one_forward_search_finds():
+    import regex
+
+    from newsclean import lexicon
+
+    one = regex.compile("|".join(lexicon._CAPTION_END + lexicon._CAPTION_START + lexicon._CAPTION_ANYWHERE),
+                        lexicon._LEXICON_FLAGS)
+    lines = ["Protesters gather outside parliament. (Photo by Jane Roe/Getty Images)",
+             "Photo: Jane Roe", "The minister speaks in Lagos - Reuters", "Firefighters at the scene. AP Photo/John Doe",
+             "A view of the harbour (AP/ Jane Roe)", "In this file photo taken on May 3, the bridge is shown from the east",
+             "3 of 12 Firefighters tackle the blaze", "Image caption The crowd outside", "Credit: Getty",
+             "She said the photo was taken in 2019 and posted to her account.", "Follow the money / the story",
+             "Files from the court were released on Tuesday, the clerk said.", "video stills of the crash",
+             "(Reuters) The central bank raised rates", "He paid for the photograph: a record price", ""]
+    for line in lines:
+        assert lexicon.caption_pattern(line) == (one.search(line) is not None), line
+    assert sum(map(lexicon.caption_pattern, lines)) >= 8

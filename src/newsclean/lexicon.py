@@ -98,20 +98,41 @@ def _prefix_possible(text: str) -> bool:
     return (_PREFIX_START.match(low) is not None or "subscribe to" in low or "sign up for" in low
             or "inbox" in low or "new window" in low)
 
-# Captions and credits, anywhere in the line.
-CAPTION_RE = regex.compile(regex.sub(r"\s*\n\s*", "", r"""(\(\s*(photo|image|picture|pic|file photo|illustration|video|graphic|credit)s?\b[^)]*\)\s*\.?$
-        |\b(photo|image|picture|photograph|illustration|graphic|credit|foto|bild|imagen|crédito|фото)s?\s*(by|credit|courtesy|source)?\s*[:|]\s*\S[^.!?]{0,80}$
-        |^\s*(photo|image|picture|foto|file photo|credit)s?\s*[:|/]
-        |(─|—|–|-|/|\|)\s*(reuters|afp|ap|epa|getty( images)?|shutterstock|istock|xinhua|anadolu|bloomberg|pa|file)\s*(/\s*file|/\s*\w+)?\s*\.?\)?$
-        |\b(reuters|afp|ap|epa|getty images|shutterstock|istock(photo)?|xinhua|pa wire|pa images|bloomberg|nurphoto|sipa|alamy)\s*/\s*(file|[a-z][\w.]+( [a-z][\w.]+){0,3})\s*\)?\.?$
-        |\b(ap photo|getty images|photo courtesy|file photo|source: (twitter|instagram|facebook|youtube|screengrab|screenshot))\b
-        |^\s*(image|photo|video) (caption|source|copyright)\b
-        |^\s*(in )?(this|these|an?) ([\w,.'’-]+\s+){0,8}(photos?|photographs?|images?|pictures?|illustrations?|renderings?|file photos?|handout|screenshots?|screen grabs?|video stills?)\b[^.]{0,40}\b(shows?|showing|taken|provided|released|made available|of|from)\b
-        |^\s*\d+\s*of\s*\d+\s*\S
-        |\(\s*(ap|afp|reuters|getty|epa|pa)( photo)?\s*/[^)]*\)\s*$
-        |credit:\s*(getty|reuters|ap|afp|alamy|shutterstock|pa|epa|istock|rex)
-        |\b(image|photo) (caption|copyright)\b
-        )""", ), _LEXICON_FLAGS)
+# Captions and credits, anywhere in the line. Three kinds of pattern, each searched the
+# cheapest way that finds the same lines: those that close the line ($) are searched
+# backwards from its end (the regex module's REVERSE flag: a start that cannot end the
+# line fails at once, instead of trying every credit word at every position), those that
+# open it are matched at its start, and the few that may stand anywhere are searched.
+# (One alternation of all twelve found the same lines in three times the time: checked on
+# every distinct line of the three shared sets.)
+_CAPTION_END = (
+    r"\(\s*(photo|image|picture|pic|file photo|illustration|video|graphic|credit)s?\b[^)]*\)\s*\.?$",
+    r"\b(photo|image|picture|photograph|illustration|graphic|credit|foto|bild|imagen|crédito|фото)s?\s*(by|credit|courtesy|source)?\s*[:|]\s*\S[^.!?]{0,80}$",
+    r"(─|—|–|-|/|\|)\s*(reuters|afp|ap|epa|getty( images)?|shutterstock|istock|xinhua|anadolu|bloomberg|pa|file)\s*(/\s*file|/\s*\w+)?\s*\.?\)?$",
+    r"\b(reuters|afp|ap|epa|getty images|shutterstock|istock(photo)?|xinhua|pa wire|pa images|bloomberg|nurphoto|sipa|alamy)\s*/\s*(file|[a-z][\w.]+( [a-z][\w.]+){0,3})\s*\)?\.?$",
+    r"\(\s*(ap|afp|reuters|getty|epa|pa)( photo)?\s*/[^)]*\)\s*$",
+)
+_CAPTION_START = (
+    r"^\s*(photo|image|picture|foto|file photo|credit)s?\s*[:|/]",
+    r"^\s*(image|photo|video) (caption|source|copyright)\b",
+    r"^\s*(in )?(this|these|an?) ([\w,.'’-]+\s+){0,8}(photos?|photographs?|images?|pictures?|illustrations?|renderings?|file photos?|handout|screenshots?|screen grabs?|video stills?)\b[^.]{0,40}\b(shows?|showing|taken|provided|released|made available|of|from)\b",
+    r"^\s*\d+\s*of\s*\d+\s*\S",
+)
+_CAPTION_ANYWHERE = (
+    r"\b(ap photo|getty images|photo courtesy|file photo|source: (twitter|instagram|facebook|youtube|screengrab|screenshot))\b",
+    r"credit:\s*(getty|reuters|ap|afp|alamy|shutterstock|pa|epa|istock|rex)",
+    r"\b(image|photo) (caption|copyright)\b",
+)
+_CAPTION_END_RE = regex.compile("(?r)(?:%s)" % "|".join(_CAPTION_END), _LEXICON_FLAGS)
+_CAPTION_START_RE = regex.compile("(?:%s)" % "|".join(_CAPTION_START), _LEXICON_FLAGS)
+_CAPTION_ANYWHERE_RE = regex.compile("(?:%s)" % "|".join(_CAPTION_ANYWHERE), _LEXICON_FLAGS)
+
+
+def caption_pattern(text: str) -> bool:
+    """Whether a caption or credit pattern holds anywhere in the line."""
+    return (_CAPTION_START_RE.match(text) is not None or _CAPTION_ANYWHERE_RE.search(text) is not None
+            or _CAPTION_END_RE.search(text) is not None)
+
 
 # Cheap pre-checks (stdlib re, simple patterns) so the costly ones run on few lines.
 _CAPTION_STEMS = ("photo", "image", "pictur", "credit", "getty", "reuters", "afp", "file", "illustrat", "graphic",
@@ -211,7 +232,7 @@ def chrome_reason(text: str, n_words: int) -> str | None:
         return _REASON_OF[m.lastgroup]
     if n_words <= 14 and text.rstrip().endswith(":") and COMMENTER_RE.search(text[-24:]):
         return COMMENTS
-    if n_words <= 80 and _caption_possible(text.lower()) and CAPTION_RE.search(text):
+    if n_words <= 80 and _caption_possible(text.lower()) and caption_pattern(text):
         return CAPTION
     return None
 
