@@ -53,6 +53,57 @@ def report(name: str, texts: list[str], cfg: Config, repeat: int = 3) -> None:
           f"line cache hit {share:.0%}) | warm {mb / warm:5.2f} MB/s")
 
 
+def stages(texts: list[str], cfg: Config, repeat: int) -> None:
+    """Where the text cleaner's time goes, stage by stage (CPU ms a page, each stage's best
+    of ``repeat`` runs, the line cache cold), and what the two models' prediction alone
+    allows: the MB/s the cleaner could reach if everything else were free."""
+    from newsclean.clean import block_features, clean
+    from newsclean.labeller import Labeller, label, page_features
+    from newsclean.segment import boundary_rows, segment, split_learned, strong_seam_possible
+
+    lab_model, bound_model = Labeller.load(), Labeller.load("boundary")
+    pages = [extract(Document(str(i), t, "text", {"path": "bench"}), cfg) for i, t in enumerate(texts)]
+    pages = [p for p in pages if p.blocks]
+    names = ("block features", "clean (rules)", "labeller features", "labeller prediction", "rules' seams",
+             "boundary rows", "boundary prediction")
+    best = dict.fromkeys(names, float("inf"))
+    for _ in range(repeat):
+        features.cache_clear()
+        spent = dict.fromkeys(names, 0.0)
+        for page in pages:
+            clock = [time.process_time()]
+
+            def tick(name: str) -> None:
+                clock.append(time.process_time())
+                spent[name] += clock[-1] - clock[-2]
+
+            feats = block_features(page.blocks, cfg.rules)
+            tick("block features")
+            rules = clean(page, cfg, feats)
+            tick("clean (rules)")
+            rows = page_features(rules, feats[1])
+            tick("labeller features")
+            lab_model.probabilities(rows)
+            tick("labeller prediction")
+            labelled = label(rules, lab_model, cfg, feats[1])  # features and prediction again:
+            clock[-1] = time.process_time()  # timed above, not here
+            strong = cfg.segmenting.rules_strong_seams and strong_seam_possible(rules, cfg)
+            seams = segment(rules, cfg).seams if strong else {}
+            tick("rules' seams")
+            _, brows = boundary_rows(labelled, feats[1], cfg.segmenting)
+            tick("boundary rows")
+            bound_model.probabilities(brows)
+            tick("boundary prediction")
+            split_learned(labelled, bound_model, cfg, feats[1], seams)  # rows and prediction again, timed above
+            clock[-1] = time.process_time()
+        best = {k: min(best[k], spent[k]) for k in names}
+    mb = sum(len(t.encode()) for t in texts) / 1e6
+    for name in names:
+        print(f"  {name:22s} {best[name] / len(pages) * 1000:6.2f} ms a page")
+    predict = best["labeller prediction"] + best["boundary prediction"]
+    print(f"  the two models' prediction alone: {mb / predict:.2f} MB/s (the cleaner's ceiling were all else free)")
+
+
 def html_path(pages: list[dict], repeat: int) -> None:
     """newsclean's HTML path against trafilatura alone, alternated page by page (this
     machine's speed drifts by a fifth over minutes: whole passes one after the other
@@ -94,6 +145,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="runs of each, the best reported")
     ap.add_argument("--html-pages", type=int, default=300, help="eval-wide HTML pages for the HTML path (0: skip)")
     ap.add_argument("--only", choices=("text", "html"), help="measure only the text cleaner or only the HTML path")
+    ap.add_argument("--stages", action="store_true", help="with --wide-pages: the time of each stage of the text "
+                    "cleaner, and the ceiling the models' prediction sets")
     ap.add_argument("--wide-pages", type=int, help="the text cleaner (rules + labeller) on eval-wide's first N pages "
                     "only: to compare two checkouts, run each in turn (PYTHONPATH=OTHER/src)")
     a = ap.parse_args()
@@ -119,6 +172,8 @@ def main() -> None:
         print(f"-- {label}")
         for name, texts in sets:
             report(name, texts, cfg, a.repeat)
+            if a.stages and a.wide_pages:
+                stages(texts, cfg, a.repeat)
     html = SHARED / "eval-wide/html.jsonl.gz"
     if a.html_pages and html.is_file() and a.only != "text":
         with gzip.open(html, "rt", encoding="utf-8") as f:
