@@ -352,7 +352,7 @@ class KeptTerms:
     plain: np.ndarray  # (m + 1, m + 1) Gram matrices of the cumulative rows
     weighted: np.ndarray
     first_cum: np.ndarray  # (m + 1,) words first said by the first k kept lines
-    prev: np.ndarray  # per pair of pairs: the kept line that last said its word before, -1 for none
+    prev: np.ndarray  # per (line, word) pair: the kept line that said the word last before it, -1 for none
     line_weight_cum: np.ndarray  # (m + 1,) the weighted words of the first k kept lines
     pairs: tuple[np.ndarray, np.ndarray, np.ndarray]  # (line, its word's first line, weighted count), by line
 
@@ -370,7 +370,7 @@ class KeptTerms:
         for values in (count.astype(np.float64), wc):
             x = csr_matrix((values, pw, indptr), shape=(m, v))
             g = np.zeros((m + 1, m + 1))
-            g[1:, 1:] = (x @ x.T.toarray()).cumsum(0).cumsum(1)
+            g[1:, 1:] = (x @ x.T).toarray().cumsum(0).cumsum(1)
             grams.append(g)
         first = np.full(v, m, dtype=np.int64)
         if pairs.size:
@@ -386,8 +386,7 @@ class KeptTerms:
             np.bincount(pl, weights=wc, minlength=m))]), (pl, first[pw], wc))
 
     def run(self, lo, hi) -> tuple[np.ndarray, np.ndarray]:
-        """Kept lines lo..hi-1 (arrays; clipped to the page), as flat indices into a Gram
-        matrix: what dots and norms read."""
+        """Kept lines lo..hi-1 (arrays of bounds), clipped to the page: what dots reads."""
         a, b = np.clip(lo, 0, self.m), np.clip(hi, 0, self.m)
         return a, b
 
