@@ -384,3 +384,23 @@ def test_a_fresh_process_at_two_jobs_finishes_and_matches_one_job(tmp_path):
         assert res.returncode == 0, res.stderr
         outs.append((tmp_path / j / "clean.jsonl").read_bytes())
     assert outs[0] == outs[1] and outs[0]
+
+
+def test_a_reader_that_closes_stdout_stops_the_run_with_one_line(tmp_path):
+    """`newsclean clean … -o - | head`: more output than a pipe holds, a reader that takes
+    a few bytes and leaves. The run stops with one line that says so, no traceback."""
+    import subprocess
+    import sys
+
+    page = (SEEDS / SEED_FILES[0]).read_text(encoding="utf-8")
+    src = tmp_path / "many.jsonl"
+    src.write_text("".join(json.dumps({"id": f"p{k}", "text": page}) + "\n" for k in range(120)), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "newsclean.cli", "clean", str(src), "-o", "-", "--no-dedup",
+                             "--no-templates", "-j", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.read(100)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert "the reader of stdout closed it" in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert len(err.strip().splitlines()) == 1, err

@@ -217,6 +217,8 @@ def _jobs(jobs: int, quiet: bool) -> int:
 
 def _machine_error(exc: OSError, outdir: str) -> RunError:
     where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    if outdir == STDIN and exc.errno == errno.EPIPE:  # `… -o - | head`: the reader had enough
+        return RunError("the reader of stdout closed it (a pipe into head, say): the run stopped there")
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return RunError(f"no space left on the device{where}: the run was abandoned, the previous output in "
                         f"{outdir} is untouched and no temporary file is left")
