@@ -376,8 +376,7 @@ class KeptTerms:
         if pairs.size:
             words, at = np.unique(pw, return_index=True)  # pairs run by line: the first is the first line
             first[words] = pl[at]
-        # the line each (line, word) pair last said the word on before, -1 for none
-        order = np.lexsort((pl, pw))
+        order = np.lexsort((pl, pw))  # by word, then line: each pair's predecessor is its word's last line before
         prev = np.full(pairs.size, -1, dtype=np.int64)
         same = pw[order][1:] == pw[order][:-1]
         prev[order[1:][same]] = pl[order][:-1][same]
@@ -387,8 +386,7 @@ class KeptTerms:
 
     def run(self, lo, hi) -> tuple[np.ndarray, np.ndarray]:
         """Kept lines lo..hi-1 (arrays of bounds), clipped to the page: what dots reads."""
-        a, b = np.clip(lo, 0, self.m), np.clip(hi, 0, self.m)
-        return a, b
+        return np.clip(lo, 0, self.m), np.clip(hi, 0, self.m)
 
     def dots(self, g: np.ndarray, x: tuple, y: tuple) -> np.ndarray:
         """<run x, run y> of runs made by ``run``."""
