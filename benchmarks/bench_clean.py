@@ -58,7 +58,7 @@ def stages(texts: list[str], cfg: Config, repeat: int) -> None:
     of ``repeat`` runs, the line cache cold), and what the two models' prediction alone
     allows: the MB/s the cleaner could reach if everything else were free."""
     from newsclean.clean import block_features, clean
-    from newsclean.labeller import Labeller, label, page_features
+    from newsclean.labeller import Labeller, label, text_features
     from newsclean.segment import boundary_rows, segment, split_learned, strong_seam_possible
 
     lab_model, bound_model = Labeller.load(), Labeller.load("boundary")
@@ -81,7 +81,7 @@ def stages(texts: list[str], cfg: Config, repeat: int) -> None:
             tick("block features")
             rules = clean(page, cfg, feats)
             tick("clean (rules)")
-            rows = page_features(rules, feats[1])
+            rows = text_features(rules, feats[1], lab_model.words)
             tick("labeller features")
             lab_model.probabilities(rows)
             tick("labeller prediction")

@@ -279,13 +279,37 @@ def test_near_features_see_the_next_pages_headline_byline_and_date():
 def test_a_strong_seam_stands_only_where_the_boundary_model_does_not_rule_it_out():
     import dataclasses
 
+    import numpy as np
+
+    from newsclean.clean import block_features, clean
+    from newsclean.extract import split_blocks
+    from newsclean.labeller import Labeller, label
+    from newsclean.records import Page
+    from newsclean.segment import STRONG, boundary_rows, split_learned
+
+    class Unsure:
+        """A boundary model that cuts nowhere by itself: P 0.01 at every candidate."""
+
+        def probabilities(self, rows):
+            return np.full(len(rows), 0.01)
+
     text = (SEEDS / "000_a6daadb69c98c73a.txt").read_text(encoding="utf-8")
     cfg = Config()
-    assert [r["story"] for r in clean_text(text, config=cfg)] == [0, 1]  # the model's P there: ~0.01
+    page = Page("s", text, {"path": "seed"}, None, None, split_blocks(text))
+    feats = block_features(page.blocks, cfg.rules)
+    labelled = label(clean(page, cfg, feats), Labeller.load(), cfg, feats[1])
+    cands, _ = boundary_rows(labelled, feats[1], cfg.segmenting)
+    seam = int(cands[len(cands) // 2])  # a strong seam of the rules where the model has a candidate
+
+    def stories(c):
+        return sorted(set(split_learned(labelled, Unsure(), c, feats[1], {seam: STRONG}).story))
+
+    assert stories(cfg) == [0, 1]  # P 0.01 there: at least strong_seam_min_p (0.005)
     gated = dataclasses.replace(cfg, segmenting=dataclasses.replace(cfg.segmenting, strong_seam_min_p=0.5))
-    assert [r["story"] for r in clean_text(text, config=gated)] == [0]
+    assert stories(gated) == [0]
     ungated = dataclasses.replace(cfg, segmenting=dataclasses.replace(cfg.segmenting, rules_strong_seams=False))
-    assert [r["story"] for r in clean_text(text, config=ungated)] == [0]
+    assert stories(ungated) == [0]
+    assert [r["story"] for r in clean_text(text, config=cfg)] == [0, 1]  # the shipped models split it too
 
 
 def _dense_reference(line, word, weight, m):

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from functools import lru_cache
+from itertools import chain, repeat
 from importlib import resources
 
 import numpy as np
@@ -34,8 +36,13 @@ OWN = ("log_chars", "words", "stop", "sentence", "caps", "date", "meta", "teaser
        "colon_end", "digits", "upper", "link_words", "topic", "subject", "after_marker", "to_title")
 WINDOWED = ("log_chars", "stop", "prose", "kept", "chrome", "meta", "headline", "topic", "subject")
 PAGE = ("n_lines", "mean_log_chars", "kept_share", "prose_share")
-FEATURES = (OWN + tuple(f"reason_{r}" for r in REASONS) + tuple(f"kind_{k}" for k in KINDS)
-            + tuple(f"{w}_mean{k}" for k in WINDOWS for w in WINDOWED) + PAGE)
+LINE_FEATURES = (OWN + tuple(f"reason_{r}" for r in REASONS) + tuple(f"kind_{k}" for k in KINDS)
+                 + tuple(f"{w}_mean{k}" for k in WINDOWS for w in WINDOWED) + PAGE)
+# What the line's words say, by the odds learned from other sites' pages (WordOdds): the
+# mean log-odds of its words, the share of words that mostly stand off a body (reply,
+# shipping, subscribe, ...: in any language the pages were in), and the mean's neighbourhood.
+ODDS_FEATURES = ("odds", "odds_chrome") + tuple(f"odds_mean{k}" for k in WINDOWS)
+FEATURES = LINE_FEATURES + ODDS_FEATURES
 # The HTML model's further features: what trafilatura, which saw the DOM, kept of each
 # line of the page rendered (the line itself, or a share of its word 3-grams), around it,
 # and of the page.
@@ -45,8 +52,85 @@ DOM_FEATURES = DOM_OWN + tuple(f"{w}_mean{k}" for k in WINDOWS for w in DOM_OWN)
 DOM_WINDOWED = ("link", "heading", "paragraph", "nav", "footer", "aside", "furniture_attr", "article_attr")
 CONTEXT_FEATURES = (tuple(f"in_{c}" for c in DOM_CONTEXTS)
                     + tuple(f"in_{c}_mean{k}" for k in WINDOWS for c in DOM_WINDOWED))
-HTML_FEATURES = FEATURES + DOM_FEATURES + CONTEXT_FEATURES
+HTML_FEATURES = LINE_FEATURES + DOM_FEATURES + CONTEXT_FEATURES
 _WORD = regex.compile(r"\w+")
+# A word whose log-odds are at most this is chrome's: e times likelier off a body than on one.
+CHROME_ODDS = -1.0
+# The words of the odds: runs of word characters with a letter in them (a number says
+# nothing of where it stands: a price, a date, a count of comments or of paragraphs).
+# The standard library's re: the same classes for str patterns, and twice as fast here.
+_ODDS_WORD = re.compile(r"\w*[^\W\d]\w*")
+
+
+class WordOdds:
+    """Each word's log-odds of standing in a page's body rather than off it, learned from
+    pages with gold (benchmarks/train_cleaner.py) and shipped as text (``models/words.txt``:
+    word TAB log-odds, sorted). Counted by page, not by line: a word counts once for a page
+    whose body holds it and once for a page whose chrome does, so a menu repeated on every
+    line of a page, or a page crawled again, weighs as one page. The odds are smoothed
+    towards the prior by ``alpha`` pages' worth, and a word on fewer than ``min_pages``
+    pages has none (0): what one site says is not learned."""
+
+    def __init__(self, odds: dict[str, float]):
+        self.odds = odds
+
+    @staticmethod
+    def words(text: str) -> list[str]:
+        return _ODDS_WORD.findall(text.casefold())
+
+    @staticmethod
+    def count(texts: list[str], labels) -> tuple[set[str], set[str]]:
+        """The words of a page's body lines (label 1) and of its other lines (label 0);
+        unlabelled lines (-1) say nothing."""
+        body, other = set(), set()
+        for t, y in zip(texts, labels):
+            if y >= 0:
+                (body if y == 1 else other).update(WordOdds.words(t))
+        return body, other
+
+    @classmethod
+    def learn(cls, body: dict[str, int], other: dict[str, int], alpha: float, min_pages: int) -> "WordOdds":
+        """From the number of pages each word stood in a body (``body``) and off one
+        (``other``)."""
+        b_all, o_all = sum(body.values()), sum(other.values())
+        if not b_all or not o_all:
+            return cls({})
+        pb, po = b_all / (b_all + o_all), o_all / (b_all + o_all)
+        prior = math.log(b_all / o_all)
+        odds = {}
+        for w in sorted(body.keys() | other.keys()):
+            b, o = body.get(w, 0), other.get(w, 0)
+            if b + o >= min_pages:
+                odds[w] = round(math.log((b + alpha * pb) / (o + alpha * po)) - prior, 4)
+        return cls(odds)
+
+    @classmethod
+    def parse(cls, text: str) -> "WordOdds":
+        odds = {}
+        for n, line in enumerate(text.splitlines(), 1):
+            word, sep, value = line.partition("\t")
+            if not sep:
+                raise ValueError(f"word odds, line {n}: expected 'word<TAB>log-odds', got {line[:40]!r}")
+            odds[word] = float(value)
+        return cls(odds)
+
+    def dump(self) -> str:
+        return "".join(f"{w}\t{v}\n" for w, v in sorted(self.odds.items()))
+
+    def features(self, texts: list[str]) -> np.ndarray:
+        """One row of ODDS_FEATURES per line: the page's words looked up in one pass, summed
+        per line by bincount."""
+        n = len(texts)
+        per_line = [_ODDS_WORD.findall(t.casefold()) for t in texts]
+        counts = np.fromiter(map(len, per_line), dtype=np.int64, count=n)
+        line = np.repeat(np.arange(n), counts)
+        odds = np.fromiter(map(self.odds.get, chain.from_iterable(per_line), repeat(0.0)), dtype=np.float64,
+                           count=int(counts.sum()))
+        own = np.zeros((n, 2))
+        some = counts > 0
+        own[some, 0] = np.bincount(line, weights=odds, minlength=n)[some] / counts[some]
+        own[some, 1] = np.bincount(line, weights=odds <= CHROME_ODDS, minlength=n)[some] / counts[some]
+        return np.hstack([own, *(_window_means(own[:, :1], k) for k in WINDOWS)]).astype(np.float32)
 
 
 @lru_cache(maxsize=1)
@@ -117,8 +201,8 @@ def topic_similarity(page: Labelling) -> np.ndarray:
 
 
 def page_features(page: Labelling, feats: list) -> np.ndarray:
-    """One row per block of a page, as the rules and the segmenter labelled it; ``feats`` are the
-    blocks' own features (newsclean.clean.Feat)."""
+    """One row of LINE_FEATURES per block of a page, as the rules and the segmenter labelled
+    it; ``feats`` are the blocks' own features (newsclean.clean.Feat)."""
     n = len(page.blocks)
     topic = topic_similarity(page)
     subject = url_subject(page.url)
@@ -162,6 +246,12 @@ def page_features(page: Labelling, feats: list) -> np.ndarray:
                       len(kept_idx) / max(n, 1), float(own[:, OWN.index("prose")].mean()) if n else 0.0],
                      dtype=np.float32)
     return np.hstack([own, reasons, kinds, *windows, np.tile(stats, (n, 1))]).astype(np.float32)
+
+
+def text_features(page: Labelling, feats: list, words: WordOdds) -> np.ndarray:
+    """One row of the text model's FEATURES per block: its LINE_FEATURES and what the word
+    odds ``words`` make of it."""
+    return np.hstack([page_features(page, feats), words.features([b.text for b in page.blocks])])
 
 
 def dom_features(blocks: list, dom_text: str, contexts: list | None) -> np.ndarray:
@@ -243,7 +333,7 @@ def label(segmented: Labelling, labeller: "Labeller", config, feats: list) -> La
     out = segmented.evolve()
     if not out.blocks:
         return out
-    probs = labeller.probabilities(page_features(segmented, feats))
+    probs = labeller.probabilities(text_features(segmented, feats, labeller.words))
     changes = relabel(segmented, probs, config)
     first: dict[str, int] = {}
     if DUPLICATE in changes.values():
@@ -290,13 +380,23 @@ def choose(rules: Labelling, probs: np.ndarray, held: np.ndarray, config) -> Lab
 
 
 class Labeller:
-    """A trained model: ``probabilities(rows)`` → P(body) per line."""
+    """A trained model: ``probabilities(rows)`` → P(body) per line. The text model comes
+    with the word odds its ODDS_FEATURES are of (``words``); the HTML and boundary models
+    read none."""
 
-    def __init__(self, model_text: str, features: tuple[str, ...] = FEATURES):
+    def __init__(self, model_text: str, features: tuple[str, ...] = FEATURES, words: WordOdds | str | None = None):
         import lightgbm
 
+        if isinstance(words, str):
+            words = WordOdds.parse(words)
+        if (words is not None) != (features == FEATURES):
+            raise ValueError("the text labeller reads word odds (WordOdds), the other models none")
         self.booster = lightgbm.Booster(model_str=model_text)
-        self.hash = hashlib.sha256(model_text.encode()).hexdigest()[:16]
+        self.words = words
+        digest = hashlib.sha256(model_text.encode())
+        if words is not None:
+            digest.update(words.dump().encode())
+        self.hash = digest.hexdigest()[:16]
         names = self.booster.feature_name()
         if len(names) != len(features):
             raise ValueError(f"the labeller model has {len(names)} features, this newsclean computes "
@@ -315,7 +415,9 @@ class Labeller:
 
         name, features = {"text": ("labeller.txt", FEATURES), "html": ("labeller-html.txt", HTML_FEATURES),
                           "boundary": ("boundary.txt", BOUNDARY_FEATURES)}[kind]
-        return cls(resources.files("newsclean").joinpath("models", name).read_text(), features)
+        models = resources.files("newsclean").joinpath("models")
+        words = models.joinpath("words.txt").read_text(encoding="utf-8") if kind == "text" else None
+        return cls(models.joinpath(name).read_text(), features, words)
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         if rows.shape[0] == 0:
