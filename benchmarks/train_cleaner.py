@@ -39,7 +39,8 @@ sys.path.insert(0, str(ROOT / "src"))
 from newsclean import Config, DedupConfig  # noqa: E402
 from newsclean.clean import block_features, clean  # noqa: E402
 from newsclean.extract import extract_text, split_blocks, to_page  # noqa: E402
-from newsclean.labeller import FEATURES, HTML_FEATURES, Labeller, WordOdds, label, page_features  # noqa: E402
+from newsclean.labeller import (FEATURES, HTML_FEATURES, HTML_LINE_FEATURES, Labeller, WordOdds, label,  # noqa: E402
+                                page_features)
 from newsclean.segment import BOUNDARY_FEATURES, boundary_rows  # noqa: E402
 from newsclean.pipeline import process_page  # noqa: E402
 from newsclean.steps import html_rows as steps_html_rows  # noqa: E402
@@ -48,6 +49,7 @@ from newsclean.records import Document, Page  # noqa: E402
 TOKEN = re.compile(r"\w+")
 MODEL = ROOT / "src" / "newsclean" / "models" / "labeller.txt"
 WORDS = ROOT / "src" / "newsclean" / "models" / "words.txt"
+HTML_WORDS = ROOT / "src" / "newsclean" / "models" / "words-html.txt"
 HTML_MODEL = ROOT / "src" / "newsclean" / "models" / "labeller-html.txt"
 BOUNDARY_MODEL = ROOT / "src" / "newsclean" / "models" / "boundary.txt"
 PARAMS = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 63, "min_data_in_leaf": 40,
@@ -302,18 +304,20 @@ def site_folds(rows, folds: int) -> dict[str, int]:
 
 def cross_validate(rows, folds: int, base, model_text, params: dict, rounds: int):
     """Out-of-fold texts: ``base(row)`` (without any model) and ``model_text(row, labeller)``
-    with a model trained on the other folds' sites."""
+    with a model (and its word odds, nested as the text model's) trained on the other
+    folds' sites."""
     fold_of = site_folds(rows, folds)
+    counts = fold_word_counts(rows, fold_of)
     texts_base = {i: base(r) for i, r in enumerate(rows)}
     texts_model = {}
     for k in range(folds):
         tr = [i for i, r in enumerate(rows) if fold_of[r[6]] != k]
         te = [i for i, r in enumerate(rows) if fold_of[r[6]] == k]
-        x = np.vstack([rows[i][3] for i in tr])
+        x = np.vstack(odds_rows(rows, tr, fold_of, counts, scored=k))
         y = np.concatenate([rows[i][4] for i in tr])
         w = np.concatenate([weights(rows[i][3], rows[i][4]) for i in tr])
         labeller = Labeller(train(x, y, rounds=rounds, w=w, **params).model_to_string(),
-                            FEATURES if x.shape[1] == len(FEATURES) else HTML_FEATURES)
+                            FEATURES if x.shape[1] == len(FEATURES) else HTML_FEATURES, word_odds(counts, {k}))
         for i in te:
             texts_model[i] = model_text(rows[i], labeller)
         print(f"fold {k}: {len(tr)} pages to train, {len(te)} to score", file=sys.stderr)
@@ -411,15 +415,15 @@ def write_model(rows, path: Path, params: dict, rounds: int, x: list[np.ndarray]
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
 
 
-def write_text_model(rows, folds: int) -> None:
-    """The text labeller trained on every page, each page's word odds learned without its
-    fold (as the model meets them: odds learned without the page), and the word odds of
-    every page, shipped beside it."""
+def write_line_model(rows, folds: int, path: Path, words: Path, params: dict, rounds: int) -> None:
+    """A line labeller (text or HTML) trained on every page, each page's word odds learned
+    without its fold (as the model meets them: odds learned without the page), and the
+    word odds of every page, shipped beside it."""
     fold_of = site_folds(rows, folds)
     counts = fold_word_counts(rows, fold_of)
-    write_model(rows, MODEL, TEXT_PARAMS, ROUNDS, odds_rows(rows, range(len(rows)), fold_of, counts))
-    WORDS.write_text(word_odds(counts).dump(), encoding="utf-8")
-    print(f"wrote {WORDS} ({WORDS.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
+    write_model(rows, path, params, rounds, odds_rows(rows, range(len(rows)), fold_of, counts))
+    words.write_text(word_odds(counts).dump(), encoding="utf-8")
+    print(f"wrote {words} ({words.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
 
 
 def cached(path: str | None, build):
@@ -465,7 +469,7 @@ def html_rows(config):
         for doc, ex in zip(docs, extracted):
             page = to_page(ex)
             x = (steps_html_rows(page, config)[1] if page.blocks
-                 else np.zeros((0, len(HTML_FEATURES)), np.float32))
+                 else np.zeros((0, len(HTML_LINE_FEATURES)), np.float32))
             gd = g[doc["id"]]
             y = full_labels(page.blocks, gd["stories"][0]) if kind == "full" else snippet_labels(page.blocks, gd)
             rows.append((name, kind, page, x, y, gd, host(doc.get("url")), ex))
@@ -495,7 +499,7 @@ def main():
                                         "model": model[i]}) + "\n")
         report_text(rows, base, model)
         if not a.no_write:
-            write_text_model(rows, a.folds)
+            write_line_model(rows, a.folds, MODEL, WORDS, TEXT_PARAMS, ROUNDS)
             BOUNDARY_MODEL.write_text(train_boundary(bdata).model_to_string())
             print(f"wrote {BOUNDARY_MODEL} ({BOUNDARY_MODEL.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
     if a.only != "text":
@@ -507,7 +511,7 @@ def main():
                                      lambda r, lab: page_story0(to_page(r[7]), html_cfg, lab), HTML_PARAMS, HTML_ROUNDS)
         report(rows, base, model, "HTML path", "trafilatura alone", "rendering + HTML labeller")
         if not a.no_write:
-            write_model(rows, HTML_MODEL, HTML_PARAMS, HTML_ROUNDS)
+            write_line_model(rows, a.folds, HTML_MODEL, HTML_WORDS, HTML_PARAMS, HTML_ROUNDS)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,8 @@ DOM_FEATURES = DOM_OWN + tuple(f"{w}_mean{k}" for k in WINDOWS for w in DOM_OWN)
 DOM_WINDOWED = ("link", "heading", "paragraph", "nav", "footer", "aside", "furniture_attr", "article_attr")
 CONTEXT_FEATURES = (tuple(f"in_{c}" for c in DOM_CONTEXTS)
                     + tuple(f"in_{c}_mean{k}" for k in WINDOWS for c in DOM_WINDOWED))
-HTML_FEATURES = LINE_FEATURES + DOM_FEATURES + CONTEXT_FEATURES
+HTML_LINE_FEATURES = LINE_FEATURES + DOM_FEATURES + CONTEXT_FEATURES
+HTML_FEATURES = HTML_LINE_FEATURES + ODDS_FEATURES  # the HTML model's word odds: of rendered lines
 _WORD = regex.compile(r"\w+")
 # A word whose log-odds are at most this is chrome's: e times likelier off a body than on one.
 CHROME_ODDS = -1.0
@@ -380,17 +381,17 @@ def choose(rules: Labelling, probs: np.ndarray, held: np.ndarray, config) -> Lab
 
 
 class Labeller:
-    """A trained model: ``probabilities(rows)`` → P(body) per line. The text model comes
-    with the word odds its ODDS_FEATURES are of (``words``); the HTML and boundary models
-    read none."""
+    """A trained model: ``probabilities(rows)`` → P(body) per line. The text and HTML
+    models come with the word odds their ODDS_FEATURES are of (``words``); the boundary
+    model reads none."""
 
     def __init__(self, model_text: str, features: tuple[str, ...] = FEATURES, words: WordOdds | str | None = None):
         import lightgbm
 
         if isinstance(words, str):
             words = WordOdds.parse(words)
-        if (words is not None) != (features == FEATURES):
-            raise ValueError("the text labeller reads word odds (WordOdds), the other models none")
+        if (words is not None) != (features in (FEATURES, HTML_FEATURES)):
+            raise ValueError("the line labellers read word odds (WordOdds), the boundary model none")
         self.booster = lightgbm.Booster(model_str=model_text)
         self.words = words
         digest = hashlib.sha256(model_text.encode())
@@ -413,10 +414,11 @@ class Labeller:
         the boundaries between stories (``"boundary"``, over segment.BOUNDARY_FEATURES)."""
         from .segment import BOUNDARY_FEATURES
 
-        name, features = {"text": ("labeller.txt", FEATURES), "html": ("labeller-html.txt", HTML_FEATURES),
-                          "boundary": ("boundary.txt", BOUNDARY_FEATURES)}[kind]
+        name, features, odds = {"text": ("labeller.txt", FEATURES, "words.txt"),
+                                "html": ("labeller-html.txt", HTML_FEATURES, "words-html.txt"),
+                                "boundary": ("boundary.txt", BOUNDARY_FEATURES, None)}[kind]
         models = resources.files("newsclean").joinpath("models")
-        words = models.joinpath("words.txt").read_text(encoding="utf-8") if kind == "text" else None
+        words = models.joinpath(odds).read_text(encoding="utf-8") if odds else None
         return cls(models.joinpath(name).read_text(), features, words)
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:

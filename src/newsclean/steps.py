@@ -69,6 +69,7 @@ def label_page(page: Page, config: Config, labeller=None, boundary=None) -> Labe
     if page.dom_text is not None:
         rules, rows = html_rows(page, config)
         model = labeller if labeller is not None else Labeller.load("html")
+        rows = np.hstack([rows, model.words.features([b.text for b in page.blocks])])
         return choose(rules, model.probabilities(rows), rows[:, HTML_FEATURES.index("dom_line")] > 0, config)
     feats = block_features(page.blocks, config.rules)
     rules = clean(page, config, feats)
@@ -85,7 +86,8 @@ def label_page(page: Page, config: Config, labeller=None, boundary=None) -> Labe
 
 def html_rows(page: Page, config: Config) -> tuple[Labelling, np.ndarray]:
     """A rendered HTML page as the rules and the segmenter label it, and the rows of
-    labeller.HTML_FEATURES the HTML model reads (what train_cleaner trains it on)."""
+    labeller.HTML_LINE_FEATURES the HTML model reads (what train_cleaner trains it on, with
+    the word odds of each fold)."""
     feats = block_features(page.blocks, config.rules)
     rules = segment(clean(page, config, feats), config)
     return rules, np.hstack([page_features(rules, feats[1]), dom_features(page.blocks, page.dom_text or "", page.dom_contexts)])
