@@ -267,14 +267,14 @@ def word_odds(counts, without=()) -> WordOdds:
     return WordOdds.learn(body, other, ODDS_ALPHA, ODDS_MIN_PAGES)
 
 
-def text_x(row, words: WordOdds) -> np.ndarray:
-    """A page's rows of the text model's FEATURES: its LINE_FEATURES (cached) and what
-    ``words`` make of its lines."""
+def with_odds(row, words: WordOdds) -> np.ndarray:
+    """A page's rows of its model's features (FEATURES, HTML_FEATURES): its cached rows
+    (LINE_FEATURES, HTML_LINE_FEATURES) and what ``words`` make of its lines."""
     return np.hstack([row[3], words.features([b.text for b in row[2].blocks])])
 
 
 def odds_rows(rows, idx, fold_of, counts, scored=None) -> list[np.ndarray]:
-    """The text model's rows of the pages ``idx``, each page's word odds learned without
+    """The model's rows of the pages ``idx`` (with_odds), each page's word odds learned without
     its own fold (and without the fold ``scored``, when the model is to be scored on it)."""
     cache: dict[int, WordOdds] = {}
     out = []
@@ -282,7 +282,7 @@ def odds_rows(rows, idx, fold_of, counts, scored=None) -> list[np.ndarray]:
         j = fold_of[rows[i][6]]
         if j not in cache:
             cache[j] = word_odds(counts, {j, scored} - {None})
-        out.append(text_x(rows[i], cache[j]))
+        out.append(with_odds(rows[i], cache[j]))
     return out
 
 
@@ -406,10 +406,10 @@ def report(rows, texts_base, texts_model, path: str, base_name: str, model_name:
               f" | {model_name} {score([texts_model[i] for i in idx], golds, kind):.4f}")
 
 
-def write_model(rows, path: Path, params: dict, rounds: int, x: list[np.ndarray] | None = None) -> None:
-    """The model trained on every page (``x``: the pages' rows, when not their cached ones)."""
-    model = train(np.vstack(x if x is not None else [r[3] for r in rows]), np.concatenate([r[4] for r in rows]),
-                  rounds=rounds, w=np.concatenate([weights(r[3], r[4]) for r in rows]), **params)
+def write_model(rows, path: Path, params: dict, rounds: int, x: list[np.ndarray]) -> None:
+    """The model trained on every page, ``x`` their rows."""
+    model = train(np.vstack(x), np.concatenate([r[4] for r in rows]), rounds=rounds,
+                  w=np.concatenate([weights(r[3], r[4]) for r in rows]), **params)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(model.model_to_string())
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)

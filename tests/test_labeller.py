@@ -61,7 +61,7 @@ def test_a_tiny_model_trained_on_the_fixtures_tells_body_from_chrome():
             other[w] = other.get(w, 0) + 1
     words = WordOdds.learn(body, other, alpha=2.0, min_pages=2)
     assert words.odds and WordOdds.parse(words.dump()).odds == words.odds
-    x = np.vstack([train_cleaner.text_x((None, None, p[0], p[1]), words) for p in pages])
+    x = np.vstack([train_cleaner.with_odds((None, None, p[0], p[1]), words) for p in pages])
     model = train_cleaner.train(x, y, rounds=30, min_data_in_leaf=3)
     labeller = Labeller(model.model_to_string(), words=words)  # the shipped format: LightGBM's text
     p = labeller.probabilities(x)

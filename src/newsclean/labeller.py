@@ -4,7 +4,8 @@ that turns them into the probability that a line belongs to the page's body.
 
 The model is LightGBM's, in its own text format (no pickle), trained by
 ``benchmarks/train_cleaner.py`` with folds grouped by site and shipped in the package
-(``models/labeller.txt``; ``Labeller.load()``). ``label`` runs after the rules
+(``models/labeller.txt``, with the word odds its features read, ``models/words.txt``;
+``Labeller.load()``). ``label`` runs after the rules
 (newsclean.clean) and before the segmenter, which cuts what it keeps into stories; its
 decoding step ``relabel``: the lines the model gives at least ``labeller_threshold`` are
 body (of one story or another), the others not — unless the model keeps less than ``labeller_min_agreement`` of what the rules keep,
