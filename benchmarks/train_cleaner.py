@@ -41,6 +41,7 @@ from newsclean.clean import block_features, clean  # noqa: E402
 from newsclean.extract import extract_text, split_blocks, to_page  # noqa: E402
 from newsclean.labeller import (FEATURES, HTML_FEATURES, HTML_LINE_FEATURES, Labeller, WordOdds, label,  # noqa: E402
                                 page_features)
+from newsclean.labeller import with_odds as labeller_with_odds  # noqa: E402
 from newsclean.segment import BOUNDARY_FEATURES, boundary_rows  # noqa: E402
 from newsclean.pipeline import process_page  # noqa: E402
 from newsclean.steps import html_rows as steps_html_rows  # noqa: E402
@@ -270,7 +271,7 @@ def word_odds(counts, without=()) -> WordOdds:
 def with_odds(row, words: WordOdds) -> np.ndarray:
     """A page's rows of its model's features (FEATURES, HTML_FEATURES): its cached rows
     (LINE_FEATURES, HTML_LINE_FEATURES) and what ``words`` make of its lines."""
-    return np.hstack([row[3], words.features([b.text for b in row[2].blocks])])
+    return labeller_with_odds(row[3], row[2].blocks, words)
 
 
 def odds_rows(rows, idx, fold_of, counts, scored=None) -> list[np.ndarray]:

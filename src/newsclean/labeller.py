@@ -41,7 +41,7 @@ LINE_FEATURES = (OWN + tuple(f"reason_{r}" for r in REASONS) + tuple(f"kind_{k}"
                  + tuple(f"{w}_mean{k}" for k in WINDOWS for w in WINDOWED) + PAGE)
 # What the line's words say, by the odds learned from other sites' pages (WordOdds): the
 # mean log-odds of its words, the share of words that mostly stand off a body (reply,
-# shipping, subscribe, ...: in any language the pages were in), and the mean's neighbourhood.
+# subscribe, cookies, ...: in any language the pages were in), and the mean's neighbourhood.
 ODDS_FEATURES = ("odds", "odds_chrome") + tuple(f"odds_mean{k}" for k in WINDOWS)
 FEATURES = LINE_FEATURES + ODDS_FEATURES
 # The HTML model's further features: what trafilatura, which saw the DOM, kept of each
@@ -250,10 +250,15 @@ def page_features(page: Labelling, feats: list) -> np.ndarray:
     return np.hstack([own, reasons, kinds, *windows, np.tile(stats, (n, 1))]).astype(np.float32)
 
 
+def with_odds(rows: np.ndarray, blocks: list, words: WordOdds) -> np.ndarray:
+    """A line model's rows (LINE_FEATURES, HTML_LINE_FEATURES) and what the word odds
+    ``words`` make of each block: the rows of FEATURES, HTML_FEATURES."""
+    return np.hstack([rows, words.features([b.text for b in blocks])])
+
+
 def text_features(page: Labelling, feats: list, words: WordOdds) -> np.ndarray:
-    """One row of the text model's FEATURES per block: its LINE_FEATURES and what the word
-    odds ``words`` make of it."""
-    return np.hstack([page_features(page, feats), words.features([b.text for b in page.blocks])])
+    """One row of the text model's FEATURES per block."""
+    return with_odds(page_features(page, feats), page.blocks, words)
 
 
 def dom_features(blocks: list, dom_text: str, contexts: list | None) -> np.ndarray:

@@ -23,7 +23,7 @@ from .clean import block_features, clean
 from .config import Config
 from .dedup import paragraph_keys, sketch_many
 from .extract import extract_text, to_page
-from .labeller import HTML_FEATURES, Labeller, choose, dom_features, label, page_features
+from .labeller import HTML_FEATURES, Labeller, choose, dom_features, label, page_features, with_odds
 from .records import ERROR, Document, Extracted, Labelling, Page, Reject, Story
 from .report import EXAMPLES
 from .segment import segment, split_learned, stories, strong_seam_possible
@@ -69,7 +69,7 @@ def label_page(page: Page, config: Config, labeller=None, boundary=None) -> Labe
     if page.dom_text is not None:
         rules, rows = html_rows(page, config)
         model = labeller if labeller is not None else Labeller.load("html")
-        rows = np.hstack([rows, model.words.features([b.text for b in page.blocks])])
+        rows = with_odds(rows, page.blocks, model.words)
         return choose(rules, model.probabilities(rows), rows[:, HTML_FEATURES.index("dom_line")] > 0, config)
     feats = block_features(page.blocks, config.rules)
     rules = clean(page, config, feats)
