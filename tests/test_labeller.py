@@ -69,6 +69,27 @@ def test_a_tiny_model_trained_on_the_fixtures_tells_body_from_chrome():
     assert len(labeller.hash) == 16
 
 
+def test_a_bag_of_models_gives_the_mean_of_their_probabilities_and_checks_each():
+    import lightgbm
+
+    from newsclean.labeller import BAG_SEPARATOR
+    from newsclean.segment import BOUNDARY_FEATURES
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, len(BOUNDARY_FEATURES)))
+    y = (x[:, 0] + 0.5 * rng.normal(size=400) > 0).astype(int)
+    params = {"objective": "binary", "verbose": -1, "bagging_fraction": 0.5, "bagging_freq": 1, "num_threads": 1}
+    texts = [lightgbm.train({**params, "seed": seed}, lightgbm.Dataset(x, y), 20).model_to_string() for seed in (1, 2)]
+    one, two = (Labeller(t, BOUNDARY_FEATURES) for t in texts)
+    bag = Labeller(BAG_SEPARATOR.join(texts), BOUNDARY_FEATURES)
+    assert not np.allclose(one.probabilities(x), two.probabilities(x))  # the seeds made two models
+    assert np.allclose(bag.probabilities(x), (one.probabilities(x) + two.probabilities(x)) / 2)
+    assert len({one.hash, two.hash, bag.hash}) == 3
+    narrow = lightgbm.train(params, lightgbm.Dataset(x[:, :5], y), 5).model_to_string()
+    with pytest.raises(ValueError, match="retrain"):
+        Labeller(texts[0] + BAG_SEPARATOR + narrow, BOUNDARY_FEATURES)
+
+
 def test_word_odds_count_pages_smooth_towards_the_prior_and_forget_rare_words():
     # a word on many lines of one page counts once; unlabelled lines and numbers say nothing
     assert WordOdds.count(["Reply", "Reply 12", "The harbour", "Ferry"], [0, 0, 1, -1]) == ({"the", "harbour"}, {"reply"})
@@ -128,7 +149,7 @@ def test_the_shipped_model_loads_and_runs():
     from newsclean import Config, clean_text
 
     labeller = Labeller.load()
-    assert labeller.booster.num_trees() > 10 and len(labeller.hash) == 16
+    assert labeller.boosters[0].num_trees() > 10 and len(labeller.hash) == 16
     text = (FIXTURES / "pages" / "harbour_en.txt").read_text()
     [rec, *_] = clean_text(text)
     assert rec["pipeline"]["labeller"] == labeller.hash

@@ -226,8 +226,8 @@ def test_a_tiny_boundary_model_trained_on_fixture_pages_finds_the_seam():
         gold = {"stories": ["\n".join(a[k % 2:]), "\n".join(b[: 4 - k % 2])], "kind": "append"}
         data.append((x, train_cleaner.boundary_labels(lab.blocks, gold, cands)))
     assert sum(int(y.sum()) for _, y in data) >= 6
-    model = Labeller(train_cleaner.train_boundary(data, rounds=30, min_data_in_leaf=3).model_to_string(),
-                     BOUNDARY_FEATURES)
+    model = Labeller(train_cleaner.boundary_bag(data, rounds=30, seeds=(1, 2), min_data_in_leaf=3), BOUNDARY_FEATURES)
+    assert len(model.boosters) == 2
     x, y = data[0]
     p = model.probabilities(x)
     assert y[int(np.argmax(p))] == 1
@@ -237,7 +237,7 @@ def test_the_shipped_boundary_model_loads_and_a_page_without_a_seam_stays_whole(
     from newsclean.labeller import Labeller
 
     model = Labeller.load("boundary")
-    assert model.booster.num_trees() > 10
+    assert model.boosters[0].num_trees() > 10
     assert clean_text(two_stories())[0]["pipeline"]["boundary"] == model.hash
     from newsclean import Pipeline
 

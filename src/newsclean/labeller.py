@@ -386,10 +386,18 @@ def choose(rules: Labelling, probs: np.ndarray, held: np.ndarray, config) -> Lab
     return out
 
 
+# A model file may hold a bag of LightGBM models (one after the other, this line between
+# them), trained alike but for their bagging seeds; the model's P is their mean. One seed
+# moves eval-wide's split by about +-5 stories of 513, and averaging takes that noise out
+# (benchmarks/train_cleaner.py: BOUNDARY_SEEDS, what a bag measured and why one ships).
+BAG_SEPARATOR = "\n<newsclean: next model of the bag>\n"
+
+
 class Labeller:
     """A trained model: ``probabilities(rows)`` → P(body) per line. The text and HTML
     models come with the word odds their ODDS_FEATURES are of (``words``); the boundary
-    model reads none."""
+    model reads none. ``model_text``: LightGBM's text format, or several of them joined
+    by BAG_SEPARATOR (P is then their mean)."""
 
     def __init__(self, model_text: str, features: tuple[str, ...] = FEATURES, words: WordOdds | str | None = None):
         import lightgbm
@@ -398,14 +406,14 @@ class Labeller:
             words = WordOdds.parse(words)
         if (words is not None) != (features in (FEATURES, HTML_FEATURES)):
             raise ValueError("the line labellers read word odds (WordOdds), the boundary model none")
-        self.booster = lightgbm.Booster(model_str=model_text)
+        self.boosters = [lightgbm.Booster(model_str=part) for part in model_text.split(BAG_SEPARATOR)]
         self.words = words
         digest = hashlib.sha256(model_text.encode())
         if words is not None:
             digest.update(words.dump().encode())
         self.hash = digest.hexdigest()[:16]
-        names = self.booster.feature_name()
-        if len(names) != len(features):
+        names = self.boosters[0].feature_name()
+        if any(len(b.feature_name()) != len(features) for b in self.boosters):
             raise ValueError(f"the labeller model has {len(names)} features, this newsclean computes "
                              f"{len(features)}: retrain it (benchmarks/train_cleaner.py)")
 
@@ -430,4 +438,6 @@ class Labeller:
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         if rows.shape[0] == 0:
             return np.zeros(0)
-        return self.booster.predict(rows, num_threads=1)
+        if len(self.boosters) == 1:
+            return self.boosters[0].predict(rows, num_threads=1)
+        return np.mean([b.predict(rows, num_threads=1) for b in self.boosters], axis=0)
