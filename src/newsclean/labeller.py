@@ -412,9 +412,9 @@ class Labeller:
         if words is not None:
             digest.update(words.dump().encode())
         self.hash = digest.hexdigest()[:16]
-        names = self.boosters[0].feature_name()
-        if any(len(b.feature_name()) != len(features) for b in self.boosters):
-            raise ValueError(f"the labeller model has {len(names)} features, this newsclean computes "
+        wrong = [len(b.feature_name()) for b in self.boosters if len(b.feature_name()) != len(features)]
+        if wrong:
+            raise ValueError(f"the labeller model has {wrong[0]} features, this newsclean computes "
                              f"{len(features)}: retrain it (benchmarks/train_cleaner.py)")
 
     # Every kind stays loaded: a worker forked from a parent that parsed a model must not
