@@ -83,6 +83,33 @@ def test_local_executor_keeps_order_with_costly_and_cheap_items():
     assert got == [divmod(x, 7) for x in range(50)]
 
 
+def _pid(_item):
+    return os.getpid()
+
+
+def test_local_executor_lets_its_workers_go_when_released():
+    """After the per-page steps the pool exits (its memory goes to dedup) and what follows
+    runs in this process: no pool is forked again from the grown parent."""
+    with LocalExecutor(2) as ex:
+        before = set(ex.imap(_pid, range(8)))
+        ex.release()
+        after = set(ex.imap(_pid, range(8)))
+        assert ex._pool is None
+    assert os.getpid() not in before and after == {os.getpid()}
+
+
+def test_a_run_releases_the_pool_before_dedup(monkeypatch):
+    """Dedup, the run's largest table, runs with the workers gone."""
+    import newsclean.dedup as dedup
+
+    pools = []
+    real = dedup.Deduper.resolve
+    monkeypatch.setattr(dedup.Deduper, "resolve", lambda self, ex=None: pools.append(ex._pool) or real(self, ex))
+    docs = seed_copies(2)
+    records = list(Pipeline(Config(), jobs=2, executor=LocalExecutor(2)).run(docs))
+    assert len(records) >= len(docs) and pools == [None]
+
+
 def cli_outputs(src, out, *args) -> list[bytes]:
     res = CliRunner().invoke(main, ["clean", str(src), "-o", str(out), "-q", *args])
     assert res.exit_code == 0, res.output

@@ -7,6 +7,9 @@ over a stream of work items, in order, each call given the same shared arguments
 - ``RayExecutor(address)``: Ray tasks, on a local Ray started for the run or on the
   cluster at ``address``; shared arguments are put in the object store once.
 
+Once the per-page steps are done, the run calls ``release()``: a local pool's workers exit
+(dedup's steps run in this process), a cluster keeps its workers.
+
 Both hand results back in input order, with a bounded number of items in flight, so a
 run's output does not depend on who ran it, nor on how many workers there were.
 """
@@ -45,6 +48,7 @@ class LocalExecutor:
     def __init__(self, jobs: int = 1) -> None:
         self.jobs = max(1, int(jobs))
         self._pool = None
+        self._released = False
 
     def __enter__(self) -> "LocalExecutor":
         # The pool is forked as the run starts, while this process is small: forked later,
@@ -63,6 +67,14 @@ class LocalExecutor:
             self._pool.join()
             self._pool = None
 
+    def release(self) -> None:
+        """The per-page steps are done: the workers exit, and what runs after (dedup's
+        steps, which a local run keeps in this process anyway) runs here. Their memory — a
+        few hundred MB of models and caches — goes to dedup, the run's largest table; the
+        pool is not forked again from a process that has grown since."""
+        self.close()
+        self._released = True
+
     def _workers(self):
         # Started once and kept for the run: one pool, forked from the thread that drives
         # the run (never from a pool's own feeder thread).
@@ -79,7 +91,7 @@ class LocalExecutor:
              costly: Callable[[Any], bool] | None = None) -> Iterator:
         """``fn(item, *shared)`` for each item, in order. ``costly``: which items are worth
         sending to a worker process (default: all, when there are workers)."""
-        if self.jobs == 1:
+        if self.jobs == 1 or self._released:
             for it in items:
                 yield fn(it, *shared)
             return
@@ -132,6 +144,9 @@ class RayExecutor:
         if self._started:
             self._ray.shutdown()
             self._started = False
+
+    def release(self) -> None:
+        """(Nothing to let go: dedup's steps run on the cluster too.)"""
 
     def imap(self, fn: Callable, items: Iterable, *shared: Any,
              costly: Callable[[Any], bool] | None = None) -> Iterator:

@@ -220,11 +220,16 @@ class Pipeline:
         # texts wait in the work folder until the counts are a table.
         counter = TemplateCounter.for_config(cfg)
         sigs = self._extract_units(items, work, counter)
+        templates = None
         if counter is not None:
             self.stats.templates = {"sites": len(counter.docs), "pages": sum(counter.docs.values()),
                                     "copies_not_counted": counter.copies}
+            templates = counter.freeze()
+            counter = None  # (the counts are let go once they are a table, and the table once used)
         self._units = len(sigs)
-        keys = self._clean_units(work, sigs, counter.freeze() if counter is not None else None)
+        keys = self._clean_units(work, sigs, templates)
+        templates = None
+        self.executor.release()
         decisions: dict = {}
         if cfg.dedup.enabled:
             deduper = Deduper(cfg.dedup, self.index)
