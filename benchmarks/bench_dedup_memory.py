@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Bytes a story that dedup keeps in memory: N stories added to a Deduper (random
-signatures and ten paragraph keys each, as the cleaning steps hand them over), the growth
-of this process's RSS divided by N. What a long run's memory grows by in dedup, apart
-from the bucket tables its staged verification builds at the end.
+"""Bytes a story that dedup keeps in memory: N stories added to a Deduper (a random
+signature and ten paragraph keys each, as the cleaning steps hand them over; three in ten
+an exact or near copy of an earlier one), then resolved. Reports the growth of this
+process's RSS divided by N once the stories are added, and at the peak of resolve (its
+bucket tables, candidate pairs and clusters on top). Run it in a fresh process per size:
+the peak is the process's own high-water mark.
 
     python benchmarks/bench_dedup_memory.py [--stories 200000]
 """
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import resource
+import time
 
 import numpy as np
 import psutil
@@ -22,24 +26,28 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--stories", type=int, default=200_000)
     a = ap.parse_args()
-    cfg = DedupConfig()
-    rng = np.random.default_rng(0)
-    sigs = rng.integers(0, 2 ** 32, size=(1000, cfg.num_perm), dtype=np.uint32)
-    paras = rng.integers(0, 2 ** 63, size=(1000, 10), dtype=np.uint64)
+    n, cfg = a.stories, DedupConfig()
     d = Deduper(cfg)
     gc.collect()
-    before = psutil.Process().memory_info().rss
-    for i in range(a.stories):
-        sig = sigs[i % 1000].copy()
-        sig[0] = i  # every story its own signature and paragraphs
-        p = paras[i % 1000].copy()
-        p[0] = i
-        chars = np.full(10, 200, np.uint32).tobytes()
-        d.add(f"doc-{i:08d}#0", "x" * 100, "2025-01-01", sig, 300, exact=i * 7919, paras=(p.tobytes(), chars))
+    proc = psutil.Process()
+    before = proc.memory_info().rss
+    chars = np.full(10, 200, np.uint32).tobytes()
+    t = time.perf_counter()
+    for i in range(n):
+        src = i - 7 if i % 10 >= 7 and i >= 10 else i  # three in ten: a copy of an earlier story
+        sig = np.random.default_rng(src).integers(0, 2**32, cfg.num_perm, dtype=np.uint32)
+        if src != i and i % 2:
+            sig[:4] ^= np.uint32(1)  # a near copy; the other copies are exact
+        paras = np.random.default_rng(src + 10**9).integers(0, 2**63, 10, dtype=np.uint64).tobytes()
+        d.add(f"https://news{i % 500}.example/story/{i}#0", "x" * 100, f"2025-01-{i % 28 + 1:02d}", sig, 300,
+              exact=src * 7919 + (i % 2 if src != i else 0), paras=(paras, chars))
     gc.collect()
-    grown = psutil.Process().memory_info().rss - before
-    print(f"{a.stories} stories: {grown / a.stories:.0f} bytes a story in the Deduper "
-          f"(of which the signature's values {cfg.num_perm * 4})")
+    added = proc.memory_info().rss
+    out = d.resolve()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(f"{n} stories: {(added - before) / n:.0f} bytes a story once added (the signature's values "
+          f"{cfg.num_perm * 4}), {(peak - before) / n:.0f} at the peak of resolve; {len(out)} duplicates; "
+          f"{time.perf_counter() - t:.0f} s")
 
 
 if __name__ == "__main__":

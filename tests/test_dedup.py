@@ -219,18 +219,44 @@ def test_band_key_matrix_is_band_keys_row_by_row():
     assert [row.tolist() for row in m] == [band_keys(s, cfg) for s in sigs]
 
 
-def test_bucket_shuffle_gives_the_same_pairs_at_any_number_of_partitions(monkeypatch):
+def test_bucket_shuffle_gives_the_same_pairs_at_any_number_of_partitions_and_waves(monkeypatch):
     import newsclean.dedup as dd
 
     stories, cfg = _corpus_stories(300, seed=5)
     results = []
-    for parts in (1, 5, 64):
+    for parts, wave in ((1, 1), (5, 2), (64, 4), (16, 16)):
         monkeypatch.setattr(dd, "BUCKET_PARTS", parts)
+        monkeypatch.setattr(dd, "BUCKET_WAVE", wave)
         d = Deduper(cfg)
         for st in stories:
             d.add(*st)
         results.append((d.resolve(), d.stats()))
-    assert results[0] == results[1] == results[2] and results[0][0]
+    assert all(r == results[0] for r in results) and results[0][0]
+
+
+def test_entries_give_back_what_was_stored_across_blocks(monkeypatch):
+    import newsclean.dedup as dd
+
+    monkeypatch.setattr(dd, "ENTRY_BLOCK", 3)
+    rng = np.random.RandomState(2)
+    stored = []
+    entries = dd.Entries(CFG.num_perm)
+    for i in range(8):
+        paras = rng.randint(0, 2**62, size=i % 4, dtype=np.int64).astype(np.uint64)
+        e = Entry(f"doc-{i}#0", 10 + i, rng.randint(0, 2**32 - 1, CFG.num_perm, dtype=np.int64).astype(np.uint32),
+                  100 + i, 1000 + i, None if i % 3 else f"2025-01-0{i % 9 + 1}", 2**64 - 1 - i, old=i == 5,
+                  paras=paras.tobytes(), para_chars=np.arange(i % 4, dtype=np.uint32).tobytes())
+        assert entries.append(e) == i
+        stored.append(e)
+    assert len(entries) == 8
+    for got, want in zip(entries, stored):
+        assert np.array_equal(got.sig, want.sig)
+        assert (got.key, got.seq, got.size, got.length, got.date, got.exact, got.old, got.paras, got.para_chars) == (
+            want.key, want.seq, want.size, want.length, want.date, want.exact, want.old, want.paras, want.para_chars)
+    at = np.array([7, 0, 4, 3])
+    assert np.array_equal(entries.signatures(at), np.stack([stored[i].sig for i in at]))
+    assert entries.column("exact", at).tolist() == [stored[i].exact for i in at]
+    assert entries.probes(6, 1) == stored[6].probes(1) and entries.probes(7, 6) == stored[7].probes(6)
 
 
 def test_earlier_holders_are_what_each_story_finds_before_it_in_a_key_table():

@@ -9,7 +9,9 @@ boilerplate and transitive chains cannot weld unrelated stories into giant clust
 """
 from __future__ import annotations
 
+from array import array
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -282,6 +284,76 @@ class Entry:
         return sorted(set(np.frombuffer(self.paras, dtype=np.uint64)[:n].tolist()))
 
 
+class Entries:
+    """Dedup's stories as columns: the signatures in blocks of ENTRY_BLOCK rows (no copy
+    of them all when the store grows), the numbers in flat arrays, all paragraphs of all
+    stories in two, the keys and dates as lists (a date string shared by every story of
+    its day). About 530 bytes a story besides its key and paragraphs, where a list of
+    Entry objects took some 1,280 in all. ``entries[i]`` is story i as an Entry."""
+
+    def __init__(self, num_perm: int) -> None:
+        self.num_perm = num_perm
+        self.keys: list[str] = []
+        self.dates: list[str | None] = []
+        self._date_of: dict[str, str] = {}
+        self._blocks: list[np.ndarray] = []
+        self._seq, self._size, self._length = array("q"), array("q"), array("q")
+        self._exact, self._old = array("Q"), bytearray()
+        self._para_at, self._para_keys, self._para_chars = array("q", [0]), array("Q"), array("I")
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def append(self, e: Entry) -> int:
+        """Store ``e``; return its position."""
+        pos = len(self.keys)
+        if pos % ENTRY_BLOCK == 0:
+            self._blocks.append(np.empty((ENTRY_BLOCK, self.num_perm), dtype=np.uint32))
+        self._blocks[-1][pos % ENTRY_BLOCK] = e.sig
+        self.keys.append(e.key)
+        self.dates.append(e.date if e.date is None else self._date_of.setdefault(e.date, e.date))
+        self._seq.append(e.seq)
+        self._size.append(e.size)
+        self._length.append(e.length)
+        self._exact.append(e.exact)
+        self._old.append(e.old)
+        self._para_keys.frombytes(e.paras)
+        self._para_chars.frombytes(e.para_chars)
+        self._para_at.append(len(self._para_keys))
+        return pos
+
+    def __getitem__(self, i: int) -> Entry:
+        a, b = self._para_at[i], self._para_at[i + 1]
+        return Entry(self.keys[i], self._seq[i], self._blocks[i // ENTRY_BLOCK][i % ENTRY_BLOCK], self._size[i],
+                     self._length[i], self.dates[i], self._exact[i], bool(self._old[i]),
+                     paras=self._para_keys[a:b].tobytes(), para_chars=self._para_chars[a:b].tobytes())
+
+    def __iter__(self) -> Iterator[Entry]:
+        return (self[i] for i in range(len(self)))
+
+    def signatures(self, positions: list[int]) -> np.ndarray:
+        """The signatures of these stories, one row each."""
+        at = np.asarray(positions, dtype=np.int64)
+        out = np.empty((len(at), self.num_perm), dtype=np.uint32)
+        for block in np.unique(at // ENTRY_BLOCK):
+            rows = at // ENTRY_BLOCK == block
+            out[rows] = self._blocks[block][at[rows] % ENTRY_BLOCK]
+        return out
+
+    def column(self, name: str, positions: np.ndarray) -> np.ndarray:
+        """One number of these stories: "size", "length" or "exact"."""
+        kind = {"size": np.int64, "length": np.int64, "exact": np.uint64}[name]
+        return np.frombuffer(getattr(self, "_" + name), dtype=kind)[positions]
+
+    def probes(self, i: int, n: int) -> list[int]:
+        """Entry.probes of story i, without making the Entry."""
+        a = self._para_at[i]
+        return sorted(set(self._para_keys[a:min(a + n, self._para_at[i + 1])]))
+
+
+ENTRY_BLOCK = 1 << 14  # signatures an Entries block holds (changes no output)
+
+
 def estimate(a: Entry, b: Entry) -> tuple[float, float]:
     """(Jaccard, containment of the smaller story in the larger), from signatures and sizes."""
     j = float(np.count_nonzero(a.sig == b.sig)) / len(a.sig)
@@ -348,7 +420,7 @@ def rank(e: Entry) -> tuple:
     return (not e.old, -e.length, e.date or "9999-99-99", e.seq)
 
 
-def best_match(e: Entry, pos: int, entries: list[Entry], cands: set[int], by_para: set[int],
+def best_match(e: Entry, pos: int, entries: Entries, cands: set[int], by_para: set[int],
                cfg: DedupConfig) -> tuple[tuple[float, int, str] | None, int, int]:
     """The candidate entry ``e`` (at ``pos``) is a copy of, if any: (score, position, kind)
     of the best verified one — ``cands`` proposed by LSH pass on Jaccard or containment,
@@ -359,17 +431,20 @@ def best_match(e: Entry, pos: int, entries: list[Entry], cands: set[int], by_par
 
     best, verified, rejected = None, 0, 0
     for c in sorted(cands | by_para):
-        if c == pos or entries[c].key == e.key:
+        if c == pos:
+            continue
+        other = entries[c]
+        if other.key == e.key:
             continue
         verified += 1
-        j, contain = estimate(e, entries[c]) if c not in by_para else (0.0, 0.0)
+        j, contain = estimate(e, other) if c not in by_para else (0.0, 0.0)
         if c not in by_para and (j >= cfg.jaccard or contain >= cfg.containment):
             score, kind = max(j, contain), "near" if j >= cfg.jaccard else "contained"
         else:
-            if not passes(*paragraph_bound(e, entries[c])):
+            if not passes(*paragraph_bound(e, other)):
                 rejected += 1
                 continue
-            share, shared, chars = paragraph_containment(e, entries[c])
+            share, shared, chars = paragraph_containment(e, other)
             if not passes(share, shared, chars):
                 rejected += 1
                 continue
@@ -380,7 +455,8 @@ def best_match(e: Entry, pos: int, entries: list[Entry], cands: set[int], by_par
 
 
 # Dedup of a run without a persistent index, as stages with plain data between them
-# (datatrove's model): signatures (made by the cleaning steps) → band keys and paragraph
+# (datatrove's model): signatures (made by the cleaning steps) → exact copies, by sorting
+# the exact keys (Deduper._link_exact) → band keys and paragraph
 # probes by ranges of stories, split by key hash (bucket_keys, a map step) → each hash
 # partition's buckets and the candidate pairs they propose (bucket_pairs, a reduce step:
 # a bucket lies in one partition whole) → each range of stories' pairs from every
@@ -427,20 +503,24 @@ class KeyTable:
         return cls(keys[shared], owners[shared].astype(np.int64, copy=False))
 
 
-def bucket_keys(positions: list[int], entries: list[Entry], cfg: DedupConfig,
+def bucket_keys(item: tuple[list[int], range], entries: Entries, cfg: DedupConfig,
                 parts: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """The map step of the bucket shuffle: a range of stories' band keys and paragraph
     probes with their holders, split by key hash into ``parts`` partitions — (band keys,
-    their stories, probe keys, their stories) for each."""
+    their stories, probe keys, their stories) for each partition of ``item``'s range of
+    partitions (the rest are mapped in another wave: the keys of all of them at once
+    would take 456 bytes a story)."""
+    positions, wanted = item
     own = np.asarray(positions, dtype=np.int32)  # (int32 here: a quarter less to hold until the reduce)
-    bands = band_key_matrix(np.stack([entries[p].sig for p in positions]), cfg).ravel()
+    bands = band_key_matrix(entries.signatures(positions), cfg).ravel()
     band_owners = np.repeat(own, cfg.bands)
-    probes = [np.array(entries[p].probes(cfg.para_probes), dtype=np.uint64) for p in positions]
-    probe_keys = np.concatenate(probes) if probes else np.empty(0, dtype=np.uint64)
+    probes = [entries.probes(p, cfg.para_probes) for p in positions]
+    probe_keys = np.fromiter((k for ks in probes for k in ks), dtype=np.uint64, count=sum(map(len, probes)))
     probe_owners = np.repeat(own, [len(k) for k in probes])
+    band_part, probe_part = bands % _U64(parts), probe_keys % _U64(parts)
     out = []
-    for part in range(parts):
-        b, q = bands % _U64(parts) == part, probe_keys % _U64(parts) == part
+    for part in wanted:
+        b, q = band_part == part, probe_part == part
         out.append((bands[b], band_owners[b], probe_keys[q], probe_owners[q]))
     return out
 
@@ -491,7 +571,7 @@ def range_pairs(reduced: list[tuple[np.ndarray, np.ndarray]], positions: list[in
     return gather(0), gather(1)
 
 
-def verify_pairs(item: tuple[list[int], np.ndarray, np.ndarray], entries: list[Entry],
+def verify_pairs(item: tuple[list[int], np.ndarray, np.ndarray], entries: Entries,
                  cfg: DedupConfig) -> tuple[list[tuple[int, int, float, str]], int, int]:
     """Verified pairs of a range of stories, given with their candidate pairs (codes of
     _earlier_holders, sorted: range_pairs): (story, the earlier one it copies, score, kind)
@@ -516,6 +596,7 @@ def verify_pairs(item: tuple[list[int], np.ndarray, np.ndarray], entries: list[E
 
 VERIFY_CHUNK = 2048  # stories a verification step takes (changes no output)
 BUCKET_PARTS = 16  # hash partitions of the band buckets and paragraph holders (changes no output)
+BUCKET_WAVE = 4  # partitions mapped and reduced at a time (changes no output)
 
 
 class Deduper:
@@ -524,18 +605,17 @@ class Deduper:
     def __init__(self, cfg: DedupConfig, index=None):
         self.cfg = cfg
         self.index = index  # persistent store of earlier runs (newsclean.index), or None
-        self.entries: list[Entry] = []
+        self.entries = Entries(cfg.num_perm)
         self._old: dict[str, int] = {}  # key → position of an entry pulled from the index
         self.buckets: dict[int, list[int]] = {}
         self.by_paragraph: dict[int, list[int]] = {}  # paragraph key → entries holding it
-        self.exact: dict[int, int] = {}
-        self.parent: list[int] = []
-        self.sims: dict[int, float] = {}
+        self.exact: dict[int, int] = {}  # with an index: exact key → its first story
+        self.parent = array("q")  # (8 bytes a story; a list of ints took 40)
         self.kinds: Counter[str] = Counter()
         self.histogram: Counter[int] = Counter()
         self.candidates = 0
         self.rejected = 0
-        self.eligible: list[int] = []  # without an index: stories to verify, in resolve()
+        self.eligible = array("q")  # without an index: the stories with text, linked in resolve()
 
     # union-find over entry positions
     def _find(self, i: int) -> int:
@@ -550,8 +630,7 @@ class Deduper:
             self.parent[max(ri, rj)] = min(ri, rj)
 
     def _add_entry(self, e: Entry) -> int:
-        pos = len(self.entries)
-        self.entries.append(e)
+        pos = self.entries.append(e)
         self.parent.append(pos)
         return pos
 
@@ -598,17 +677,16 @@ class Deduper:
             pos = self._add_entry(e)
         if not text.strip():
             return
+        if self.index is None:
+            self.eligible.append(pos)  # exact copies and candidates are found in stages, by resolve()
+            return
         if e.exact in self.exact:
             if self.exact[e.exact] != pos:
                 self._union(self.exact[e.exact], pos)
-                self.sims[pos] = 1.0
                 self.kinds["exact"] += 1
             return
         self.exact[e.exact] = pos
         if size < self.cfg.min_shingles:
-            return
-        if self.index is None:
-            self.eligible.append(pos)  # verified in stages, by resolve()
             return
         # With an index, one pass: the index's entries join as its lookups name them.
         keys = band_keys(sig, self.cfg)
@@ -633,15 +711,27 @@ class Deduper:
         self.rejected += rejected
         if best is not None:
             self._union(best[1], pos)
-            self.sims[pos] = round(best[0], 4)
             self.kinds[best[2]] += 1
         for k in keys:
             self.buckets.setdefault(k, []).append(pos)
         for k in probes:
             self.by_paragraph.setdefault(k, []).append(pos)
 
+    def _link_exact(self, stories: np.ndarray) -> np.ndarray:
+        """The first stage: exact copies (the same exact key) joined to the first story
+        with their key. Returns those first stories, ascending: the ones to verify."""
+        keys = self.entries.column("exact", stories)
+        order = np.argsort(keys, kind="stable")  # by key, then by arrival
+        k = keys[order]
+        first = np.concatenate([[True], k[1:] != k[:-1]])
+        head = order[np.maximum.accumulate(np.where(first, np.arange(len(k)), 0))]
+        for pos, to in zip(stories[order[~first]].tolist(), stories[head[~first]].tolist()):
+            self._union(to, pos)
+            self.kinds["exact"] += 1
+        return np.sort(stories[order[first]])
+
     def link(self, executor=None) -> None:
-        """The staged verification (a run without an index): band keys and paragraph
+        """The staged verification (a run without an index): exact copies; band keys and paragraph
         probes by ranges of stories, shuffled by key hash into BUCKET_PARTS partitions;
         each partition's buckets and the candidate pairs they propose; the pairs verified
         by ranges of stories; their union. The steps run on ``executor``
@@ -649,24 +739,31 @@ class Deduper:
         object store a single time), here otherwise."""
         if not self.eligible:
             return
-        chunks = [self.eligible[i:i + VERIFY_CHUNK] for i in range(0, len(self.eligible), VERIFY_CHUNK)]
+        eligible = self._link_exact(np.frombuffer(self.eligible, dtype=np.int64).copy())
+        eligible = eligible[self.entries.column("size", eligible) >= self.cfg.min_shingles]
+        chunks = [eligible[i:i + VERIFY_CHUNK].tolist() for i in range(0, len(eligible), VERIFY_CHUNK)]
         remote = executor is not None and getattr(executor, "ships_shared_once", False)
 
         def run(fn, items, *shared):
             return executor.imap(fn, items, *shared) if remote else (fn(it, *shared) for it in items)
 
-        mapped = list(run(bucket_keys, chunks, self.entries, self.cfg, BUCKET_PARTS))
+        reduced: list[tuple[np.ndarray, np.ndarray]] = []
+        for first in range(0, BUCKET_PARTS, BUCKET_WAVE):
+            # A wave of partitions at a time: the map is computed again for each (band
+            # keys come fast from the signatures), and only a wave's keys are held.
+            wave = range(first, min(first + BUCKET_WAVE, BUCKET_PARTS))
+            mapped = list(run(bucket_keys, ((chunk, wave) for chunk in chunks), self.entries, self.cfg,
+                              BUCKET_PARTS))
 
-        def partitions(mapped):
-            # A partition's pieces are let go once its reduce has them: the map's keys
-            # shrink as the reduce's pairs grow.
-            for part in range(BUCKET_PARTS):
-                yield [m[part] for m in mapped]
-                for m in mapped:
-                    m[part] = None
+            def partitions(mapped):
+                # A partition's pieces are let go once its reduce has them.
+                for k in range(len(wave)):
+                    yield [m[k] for m in mapped]
+                    for m in mapped:
+                        m[k] = None
 
-        reduced = list(run(bucket_pairs, partitions(mapped), self.cfg))
-        del mapped
+            reduced.extend(run(bucket_pairs, partitions(mapped), self.cfg))
+            del mapped
         # Each range of stories gets its own pairs from every partition (a second
         # shuffle, by story): no array of all the corpus's pairs is built, and a Ray task
         # is sent its range's pairs, not all of them.
@@ -676,28 +773,27 @@ class Deduper:
             self.rejected += rejected
             for pos, c, score, kind in edges:
                 self._union(c, pos)
-                self.sims[pos] = score
                 self.kinds[kind] += 1
-        self.eligible = []
+        self.eligible = array("q")
 
     def resolve(self, executor=None) -> dict[str, tuple[str, float]]:
         """key → (representative key, similarity) for every story that is a duplicate."""
         self.link(executor)
-        groups: dict[int, list[int]] = {}
-        for i in range(len(self.entries)):
-            groups.setdefault(self._find(i), []).append(i)
+        # Clusters from their roots (a root is its cluster's first story), in numpy: a
+        # dict of member lists for every story took 200 bytes a story at the run's peak.
+        n = len(self.entries)
+        roots = np.fromiter((self._find(i) for i in range(n)), dtype=np.int64, count=n)
+        order = np.argsort(roots, kind="stable")  # by cluster, the first first; members ascending
+        starts = np.flatnonzero(np.concatenate([[True], roots[order][1:] != roots[order][:-1]])) if n else order
+        sizes = np.diff(np.append(starts, n))
+        self.histogram = Counter(dict(zip(*(x.tolist() for x in np.unique(sizes, return_counts=True)))))
         out = {}
-        self.histogram.clear()
-        for members in groups.values():
-            self.histogram[len(members)] += 1
-            if len(members) < 2:
-                continue
-            rep = min(members, key=lambda i: rank(self.entries[i]))
-            r = self.entries[rep]
-            for i in members:
-                if i == rep or self.entries[i].old:
+        for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist()):
+            members = [self.entries[i] for i in order[start:start + size].tolist()]
+            r = min(members, key=rank)
+            for e in members:
+                if e is r or e.old:
                     continue
-                e = self.entries[i]
                 if e.exact == r.exact:
                     sim = 1.0
                 else:
