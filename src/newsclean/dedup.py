@@ -281,7 +281,7 @@ class Entry:
 
     def probes(self, n: int) -> list[int]:
         """The keys of its first ``n`` paragraphs: what a copy, cut or not, shares with it."""
-        return first_keys(np.frombuffer(self.paras, dtype=np.uint64).tolist(), n)
+        return first_keys(np.frombuffer(self.paras, dtype=np.uint64)[:n].tolist(), n)
 
 
 def first_keys(keys, n: int) -> list[int]:
